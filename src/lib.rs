@@ -1,0 +1,35 @@
+//! # tesserae
+//!
+//! Chunked, out-of-core bioimage analysis whose results equal scipy.ndimage and
+//! scikit-image at any chunk size.
+//!
+//! The crate is layered:
+//!
+//! - [`engine`]: the embedded chunked-array engine — [`Region`], [`ChunkGrid`],
+//!   the [`Source`] and [`Sink`] traits, blockwise execution on rayon
+//!   ([`Executor`]). It knows nothing about biology.
+//! - [`io`]: TIFF and Zarr sources and sinks, voxel-size metadata.
+//!
+//! ```
+//! use ndarray::ArrayD;
+//! use tesserae::{ArraySource, Region, Source};
+//!
+//! let image = ArrayD::from_shape_fn(vec![8, 8], |i| (i[0] + i[1]) as u8);
+//! let source = ArraySource::new(image).with_chunks(&[4, 4])?;
+//! assert_eq!(source.grid().num_chunks(), 4);
+//! let corner = source.read(&Region::new(vec![6, 6], vec![2, 2]))?;
+//! assert_eq!(corner[[1, 1]], 14);
+//! # Ok::<(), tesserae::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod engine;
+mod error;
+pub mod io;
+
+pub use engine::{
+    ArraySink, ArraySource, ChunkGrid, DataType, Element, Executor, Progress, Region, Sink, Source,
+    VoxelSize,
+};
+pub use error::{Error, Result};
