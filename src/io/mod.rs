@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::{DataType, VoxelSize};
+use crate::engine::{DataType, Element, Sink, Source, VoxelSize};
 use crate::error::{Error, Result};
 
 pub mod tiff;
@@ -117,4 +117,52 @@ pub(crate) fn temporary_path(path: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+}
+
+/// Opens a TIFF file or Zarr array as a typed [`Source`](crate::Source).
+///
+/// Fails with [`Error::DataTypeMismatch`] when `T` is not the file's element
+/// type; dispatch on [`probe`]'s `dtype` with [`with_dtype!`](crate::with_dtype)
+/// to open a file of any type.
+///
+/// ```no_run
+/// use tesserae::{io, with_dtype, Source};
+///
+/// let path = std::path::Path::new("stack.tif");
+/// let info = io::probe(path)?;
+/// with_dtype!(info.dtype, T => {
+///     let source = io::open::<T>(path)?;
+///     println!("{:?}", source.shape());
+/// });
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+pub fn open<T: Element>(path: &Path) -> Result<Box<dyn Source<Elem = T>>> {
+    Ok(match Format::of(path)? {
+        Format::Tiff => Box::new(tiff::TiffSource::<T>::open(path)?),
+        Format::Zarr => Box::new(zarr::ZarrSource::<T>::open(path)?),
+    })
+}
+
+/// Creates a TIFF file or Zarr array as a typed [`Sink`](crate::Sink).
+///
+/// `chunks` is the Zarr chunk shape; a TIFF sink chooses its own slabs of
+/// whole planes. Nothing is visible at `path` until [`Sink::commit`](crate::Sink::commit).
+///
+/// ```no_run
+/// use tesserae::{io, Sink};
+///
+/// let mut sink = io::create::<u16>("out.zarr".as_ref(), &[64, 512, 512], &[32, 256, 256], &Default::default())?;
+/// sink.commit()?;
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+pub fn create<T: Element>(
+    path: &Path,
+    shape: &[usize],
+    chunks: &[usize],
+    options: &WriteOptions,
+) -> Result<Box<dyn Sink<Elem = T>>> {
+    Ok(match Format::of(path)? {
+        Format::Tiff => Box::new(tiff::TiffSink::<T>::create(path, shape, options)?),
+        Format::Zarr => Box::new(zarr::ZarrSink::<T>::create(path, shape, chunks, options)?),
+    })
 }

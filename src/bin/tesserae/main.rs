@@ -1,1 +1,54 @@
-fn main() {}
+//! The `tesserae` command-line tool.
+
+mod args;
+mod convert;
+mod info;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Chunked, out-of-core bioimage analysis: results equal to scipy/scikit-image at any chunking.
+#[derive(Parser)]
+#[command(name = "tesserae", version, about)]
+struct Cli {
+    /// Worker threads (0 = all cores).
+    #[arg(long, global = true, default_value_t = 0)]
+    threads: usize,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Shape, data type, chunks, voxel size and value range of an image.
+    Info(info::Args),
+    /// Copy an image between TIFF and Zarr (any direction), optionally rechunked.
+    Convert(convert::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let context = match progress::context(cli.threads, cli.quiet) {
+        Ok(context) => context,
+        Err(e) => return fail(&e),
+    };
+    let result = match cli.command {
+        Command::Info(args) => info::run(args, &context),
+        Command::Convert(args) => convert::run(args, &context),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// Prints a one-line message and picks the exit code: 2 for bad input, 1 for failures while working.
+fn fail(e: &tesserae::Error) -> ExitCode {
+    eprintln!("tesserae: {e}");
+    ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
+}
