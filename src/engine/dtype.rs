@@ -149,7 +149,7 @@ pub trait Element:
     const DTYPE: DataType;
 
     /// The value as `f64` (exact for every type but the 64-bit integers beyond 2^53).
-    fn to_f64(self) -> f64;
+    fn as_f64(self) -> f64;
 }
 
 macro_rules! impl_element {
@@ -157,7 +157,7 @@ macro_rules! impl_element {
         impl Element for $t {
             const DTYPE: DataType = DataType::$d;
             #[inline]
-            fn to_f64(self) -> f64 {
+            fn as_f64(self) -> f64 {
                 self as f64
             }
         }
