@@ -216,6 +216,67 @@ fn run_case<T: Element, L: LabelValue + num_traits::NumCast>(name: &str) {
     }
 }
 
+/// The gathering statistics (median, labeled_comprehension) against scipy, with
+/// a memory budget from "everything at once" down to "one voxel", which forces
+/// batching and, for the median, histogram refinement.
+fn check_gathered<T: Element, L: LabelValue>(
+    intensity: &ArrayD<T>,
+    labels: &ArrayD<L>,
+    case: &Value,
+    index: &[u64],
+    chunks: &[usize],
+) {
+    let exec = Executor::new().threads(2).unwrap();
+    let isrc = ArraySource::new(intensity.clone())
+        .with_chunks(chunks)
+        .unwrap();
+    let lsrc = ArraySource::new(labels.clone())
+        .with_chunks(chunks)
+        .unwrap();
+    let present: Vec<bool> = serde_json::from_value(case["expected"]["present"].clone()).unwrap();
+    for budget in [1 << 28, 4096, 1] {
+        let measure = Measure::new().memory_budget(budget);
+        let medians = measure
+            .median(&exec, &isrc, Some(&lsrc), Some(index))
+            .unwrap();
+        for (i, (m, e)) in medians
+            .iter()
+            .zip(case["expected"]["median"].as_array().unwrap())
+            .enumerate()
+        {
+            if present[i] {
+                close(*m, e, &format!("median[{i}] budget {budget}"));
+            } else {
+                assert!(m.is_nan(), "median of an absent label is NaN");
+            }
+        }
+        let pooled = measure.median(&exec, &isrc, Some(&lsrc), None).unwrap();
+        close(pooled[0], &case["pooled"]["median"], "pooled median");
+    }
+    let weigh = |voxels: &[(u64, T)]| {
+        voxels
+            .iter()
+            .map(|(p, v)| v.as_f64() * (p % 7) as f64)
+            .sum::<f64>()
+    };
+    let comprehension = Measure::new()
+        .labeled_comprehension(&exec, &isrc, Some(&lsrc), Some(index), weigh, -1.0)
+        .unwrap();
+    floats(
+        &comprehension,
+        &case["expected"]["comprehension"],
+        "comprehension",
+    );
+    let pooled = Measure::new()
+        .labeled_comprehension(&exec, &isrc, Some(&lsrc), None, weigh, -1.0)
+        .unwrap();
+    floats(
+        &pooled,
+        &case["pooled"]["comprehension"],
+        "pooled comprehension",
+    );
+}
+
 #[test]
 fn labels2d_u16_matches_scipy() {
     run_case::<u16, u32>("labels2d_u16");

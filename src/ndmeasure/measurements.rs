@@ -4,6 +4,7 @@ use ndarray::ArrayViewD;
 
 use crate::engine::{ChunkGrid, Element, Executor, Source};
 use crate::error::{Error, Result};
+use crate::ndmeasure::gather::{batches, gather, median_of, rank_by_refinement, Groups, Pass};
 use crate::ndmeasure::labels::LabelValue;
 use crate::ndmeasure::sparse::Partial;
 use crate::ndmeasure::stats::{chunk_stats, merge, Bins, LabelStats, Wanted};
@@ -33,11 +34,23 @@ use crate::ndmeasure::stats::{chunk_stats, merge, Bins, LabelStats, Wanted};
 /// assert_eq!(stats.maximum(None)?, vec![6]);
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Measure {
     wanted: Wanted,
     chunks: Option<Vec<usize>>,
     background: bool,
+    budget: usize,
+}
+
+impl Default for Measure {
+    fn default() -> Self {
+        Measure {
+            wanted: Wanted::default(),
+            chunks: None,
+            background: false,
+            budget: 256 << 20,
+        }
+    }
 }
 
 impl Measure {
@@ -73,6 +86,13 @@ impl Measure {
     /// Chunk shape of the pass (default: the label image's native chunks, or the intensity image's).
     pub fn chunks(mut self, chunks: &[usize]) -> Self {
         self.chunks = Some(chunks.to_vec());
+        self
+    }
+
+    /// Memory, in bytes, that gathering voxel values (for [`Measure::median`] and
+    /// [`Measure::labeled_comprehension`]) may hold at once (default 256 MiB).
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.budget = bytes;
         self
     }
 
@@ -156,6 +176,304 @@ impl Measure {
             labelled,
             background: self.background,
         }
+    }
+}
+
+impl Measure {
+    /// `scipy.ndimage.median`, exact, per entry of `index` (pooled when `None`).
+    ///
+    /// Values are gathered label by label in batches that fit the memory
+    /// budget, one pass over the chunks per batch; a label larger than the
+    /// budget is resolved by histogram refinement, a few counting passes. The
+    /// median of an even count is the mean of the two middle values (as numpy).
+    /// Absent labels give `NaN` (scipy returns an unspecified value there).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::{ndmeasure::Measure, ArraySource, Executor};
+    ///
+    /// let image = ArraySource::new(array![[3.0, 1.0, 1.0], [1.0, 5.0, 5.0]].into_dyn());
+    /// let labels = ArraySource::new(array![[1u8, 1, 1], [2, 1, 0]].into_dyn());
+    /// let medians = Measure::new().median(&Executor::new(), &image, Some(&labels), Some(&[1, 2, 7]))?;
+    /// assert_eq!(medians[..2], [2.0, 1.0]);
+    /// assert!(medians[2].is_nan());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn median<S, L>(
+        &self,
+        exec: &Executor,
+        intensity: &S,
+        labels: Option<&L>,
+        index: Option<&[u64]>,
+    ) -> Result<Vec<f64>>
+    where
+        S: Source,
+        L: Source,
+        L::Elem: LabelValue,
+    {
+        let index = index.filter(|_| labels.is_some());
+        let with_zero = index.is_some_and(|i| i.contains(&0));
+        let stats = self
+            .clone()
+            .extrema(true)
+            .background(with_zero)
+            .run(exec, intensity, labels)?;
+        let pass = self.pass(exec, intensity, labels)?;
+        let budget = (self.budget / (8 + std::mem::size_of::<S::Elem>())).max(1) as u64;
+        let Some(index) = index else {
+            let pooled = stats.select(None)?.remove(0);
+            return Ok(vec![self.median_of_group(
+                &pass,
+                &Groups::Pooled,
+                &pooled,
+                budget,
+            )?]);
+        };
+        let mut wanted: Vec<u64> = index.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let counts: Vec<(u64, u64)> = wanted
+            .iter()
+            .filter_map(|&l| stats.get(l).map(|s| (l, s.count())))
+            .collect();
+        let (batches, large) = batches(&counts, budget);
+        let mut medians = std::collections::HashMap::new();
+        for batch in batches {
+            let groups = Groups::Labels(batch.clone());
+            for (label, mut values) in batch.iter().zip(gather(&pass, &groups, batch.len())?) {
+                let mut values: Vec<S::Elem> = values.drain(..).map(|(_, v)| v).collect();
+                medians.insert(*label, median_of(&mut values));
+            }
+        }
+        for label in large {
+            let stats = stats
+                .get(label)
+                .cloned()
+                .ok_or_else(|| Error::Failed("median lost a label".into()))?;
+            let groups = Groups::Labels(vec![label]);
+            medians.insert(label, self.median_of_group(&pass, &groups, &stats, budget)?);
+        }
+        Ok(index
+            .iter()
+            .map(|l| medians.get(l).copied().unwrap_or(f64::NAN))
+            .collect())
+    }
+
+    /// `scipy.ndimage.labeled_comprehension`: `func` applied to the values of
+    /// every entry of `index` (pooled when `None`), `default` for absent labels.
+    ///
+    /// `func` receives `(linear position, value)` pairs in raster order, like
+    /// scipy's `pass_positions=True`. Values are gathered in batches that fit
+    /// the memory budget; a single label larger than the budget is an error (use
+    /// [`Measure::labeled_fold`], which needs no gathering).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::{ndmeasure::Measure, ArraySource, Executor};
+    ///
+    /// let image = ArraySource::new(array![[3.0, 1.0, 1.0], [1.0, 5.0, 5.0]].into_dyn());
+    /// let labels = ArraySource::new(array![[1u8, 1, 1], [2, 1, 0]].into_dyn());
+    /// let positions = Measure::new().labeled_comprehension(
+    ///     &Executor::new(), &image, Some(&labels), Some(&[1, 7]),
+    ///     |voxels| voxels.iter().map(|(p, _)| *p as f64).sum::<f64>(), -1.0)?;
+    /// assert_eq!(positions, vec![7.0, -1.0]);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn labeled_comprehension<S, L, R, F>(
+        &self,
+        exec: &Executor,
+        intensity: &S,
+        labels: Option<&L>,
+        index: Option<&[u64]>,
+        func: F,
+        default: R,
+    ) -> Result<Vec<R>>
+    where
+        S: Source,
+        L: Source,
+        L::Elem: LabelValue,
+        R: Clone,
+        F: Fn(&[(u64, S::Elem)]) -> R,
+    {
+        let index = index.filter(|_| labels.is_some());
+        let with_zero = index.is_some_and(|i| i.contains(&0));
+        let stats = self
+            .clone()
+            .background(with_zero)
+            .run(exec, intensity, labels)?;
+        let pass = self.pass(exec, intensity, labels)?;
+        let budget = (self.budget / (8 + std::mem::size_of::<S::Elem>())).max(1) as u64;
+        let too_large = |count: u64| {
+            Error::InvalidArgument(format!(
+                "a label has {count} voxels, more than the memory budget allows gathering; use labeled_fold"
+            ))
+        };
+        let Some(index) = index else {
+            let count = stats.select(None)?[0].count();
+            if count > budget {
+                return Err(too_large(count));
+            }
+            let values = gather(&pass, &Groups::Pooled, 1)?;
+            return Ok(vec![if count == 0 {
+                default
+            } else {
+                func(&values[0])
+            }]);
+        };
+        let mut wanted: Vec<u64> = index.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let counts: Vec<(u64, u64)> = wanted
+            .iter()
+            .filter_map(|&l| stats.get(l).map(|s| (l, s.count())))
+            .collect();
+        let (batches, large) = batches(&counts, budget);
+        if let Some(&label) = large.first() {
+            return Err(too_large(stats.get(label).map_or(0, |s| s.count())));
+        }
+        let mut results = std::collections::HashMap::new();
+        for batch in batches {
+            let groups = Groups::Labels(batch.clone());
+            for (label, values) in batch.iter().zip(gather(&pass, &groups, batch.len())?) {
+                results.insert(*label, func(&values));
+            }
+        }
+        Ok(index
+            .iter()
+            .map(|l| results.get(l).cloned().unwrap_or_else(|| default.clone()))
+            .collect())
+    }
+
+    /// A user fold per entry of `index` (pooled when `None`) in one pass and
+    /// bounded memory: `fold(acc, linear position, value)` visits every voxel of
+    /// the label in some order, per chunk from `init()`, and `merge` joins the
+    /// accumulators of two chunks. `None` for absent labels.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::{ndmeasure::Measure, ArraySource, Executor};
+    ///
+    /// let image = ArraySource::new(array![[3u8, 1, 1], [1, 5, 5]].into_dyn());
+    /// let labels = ArraySource::new(array![[1u8, 1, 1], [2, 1, 0]].into_dyn());
+    /// let above_two = Measure::new().labeled_fold(
+    ///     &Executor::new(), &image, Some(&labels), Some(&[1, 2, 9]),
+    ///     || 0u32, |n: &mut u32, _, v: u8| *n += u32::from(v > 2), |a, b| a + b)?;
+    /// assert_eq!(above_two, vec![Some(2), Some(0), None]);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn labeled_fold<S, L, A, I, V, M>(
+        &self,
+        exec: &Executor,
+        intensity: &S,
+        labels: Option<&L>,
+        index: Option<&[u64]>,
+        init: I,
+        fold: V,
+        merge: M,
+    ) -> Result<Vec<Option<A>>>
+    where
+        S: Source,
+        L: Source,
+        L::Elem: LabelValue,
+        A: Send + Clone,
+        I: Fn() -> A + Sync,
+        V: Fn(&mut A, u64, S::Elem) + Sync,
+        M: Fn(A, A) -> A + Sync,
+    {
+        let pass = self.pass(exec, intensity, labels)?;
+        let index = index.filter(|_| labels.is_some());
+        let (groups, n) = match index {
+            None => (Groups::Pooled, 1),
+            Some(index) => {
+                let mut wanted = index.to_vec();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let n = wanted.len();
+                (Groups::Labels(wanted), n)
+            }
+        };
+        let folded: Vec<Option<A>> = pass.fold(
+            &groups,
+            || vec![None; n],
+            |acc: &mut Vec<Option<A>>, g, p, v| fold(acc[g].get_or_insert_with(&init), p, v),
+            |a, b| {
+                a.into_iter()
+                    .zip(b)
+                    .map(|(x, y)| match (x, y) {
+                        (Some(x), Some(y)) => Some(merge(x, y)),
+                        (x, y) => x.or(y),
+                    })
+                    .collect()
+            },
+        )?;
+        Ok(match (&groups, index) {
+            (Groups::Labels(wanted), Some(index)) => index
+                .iter()
+                .map(|l| wanted.binary_search(l).ok().and_then(|i| folded[i].clone()))
+                .collect(),
+            _ => folded,
+        })
+    }
+
+    fn pass<'a, S, L>(
+        &self,
+        exec: &'a Executor,
+        intensity: &'a S,
+        labels: Option<&'a L>,
+    ) -> Result<Pass<'a, S, L>>
+    where
+        S: Source,
+        L: Source,
+        L::Elem: LabelValue,
+    {
+        if let Some(labels) = labels {
+            check_shapes(intensity.shape(), labels.shape())?;
+        }
+        let native = labels.map_or(intensity.chunk_shape(), |l| l.chunk_shape());
+        let grid = ChunkGrid::new(intensity.shape(), self.chunks.as_deref().unwrap_or(native))?;
+        Ok(Pass {
+            exec,
+            intensity,
+            labels,
+            grid,
+        })
+    }
+
+    fn median_of_group<S, L>(
+        &self,
+        pass: &Pass<'_, S, L>,
+        groups: &Groups,
+        stats: &LabelStats<S::Elem>,
+        budget: u64,
+    ) -> Result<f64>
+    where
+        S: Source,
+        L: Source,
+        L::Elem: LabelValue,
+    {
+        let n = stats.count();
+        if n == 0 {
+            return Ok(f64::NAN);
+        }
+        if n <= budget {
+            let mut values: Vec<S::Elem> = gather(pass, groups, 1)?
+                .remove(0)
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect();
+            return Ok(median_of(&mut values));
+        }
+        let range = (
+            stats.minimum().map_or(0.0, |v| v.as_f64()),
+            stats.maximum().map_or(0.0, |v| v.as_f64()),
+        );
+        let upper = rank_by_refinement(pass, groups, n / 2, range, budget)?;
+        if n % 2 == 1 {
+            return Ok(upper);
+        }
+        let lower = rank_by_refinement(pass, groups, n / 2 - 1, range, budget)?;
+        Ok((lower + upper) / 2.0)
     }
 }
 

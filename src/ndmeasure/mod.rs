@@ -2,6 +2,7 @@
 //! measurement functions, in memory and blockwise.
 
 mod find_objects;
+mod gather;
 mod labels;
 mod measurements;
 mod sparse;
