@@ -5,7 +5,7 @@ use ndarray::ArrayViewD;
 use crate::engine::{ChunkGrid, Executor, Region, Source};
 use crate::error::Result;
 use crate::ndmeasure::labels::LabelValue;
-use crate::ndmeasure::sparse::{merge_sorted, scan_runs, Partial};
+use crate::ndmeasure::sparse::{merge_sorted, par_slabs, scan_runs, Partial};
 
 /// Inclusive lower and upper corners of a box, packed `[lo_0, …, lo_n, hi_0, …, hi_n]`.
 type Bounds = Vec<usize>;
@@ -29,10 +29,16 @@ type Bounds = Vec<usize>;
 /// ]);
 /// ```
 pub fn find_objects<L: LabelValue>(labels: &ArrayViewD<'_, L>) -> Vec<(u64, Region)> {
-    let standard = labels.as_standard_layout();
-    let data = standard.as_slice().unwrap_or(&[]);
-    let origin = vec![0; labels.ndim()];
-    finish(chunk_bounds(data, labels.shape(), &origin))
+    let partial = par_slabs(
+        labels,
+        |slab, offset| {
+            let mut origin = vec![0; labels.ndim()];
+            origin[0] = offset;
+            chunk_bounds(&slab, &origin)
+        },
+        |a, b| merge_sorted(a, b, merge_bounds),
+    );
+    finish(partial)
 }
 
 /// [`find_objects`] over a label image of any size, one chunk at a time in
@@ -67,12 +73,7 @@ where
         |i| {
             let region = grid.chunk_region(&grid.chunk_index(i));
             let block = labels.read(&region)?;
-            let block = block.as_standard_layout();
-            Ok(chunk_bounds(
-                block.as_slice().unwrap_or(&[]),
-                region.shape(),
-                region.start(),
-            ))
+            Ok(chunk_bounds(&block.view(), region.start()))
         },
         |a, b| merge_sorted(a, b, merge_bounds),
     )?;
@@ -97,14 +98,13 @@ pub fn dense_objects(objects: &[(u64, Region)]) -> Vec<Option<Region>> {
     dense
 }
 
-fn chunk_bounds<L: LabelValue>(data: &[L], shape: &[usize], origin: &[usize]) -> Partial<Bounds> {
-    let ndim = shape.len();
+fn chunk_bounds<L: LabelValue>(labels: &ArrayViewD<'_, L>, origin: &[usize]) -> Partial<Bounds> {
+    let ndim = labels.ndim();
     let Some(last) = ndim.checked_sub(1) else {
         return Vec::new();
     };
     scan_runs(
-        data,
-        shape,
+        labels,
         false,
         |_| {
             let mut b = vec![usize::MAX; ndim];

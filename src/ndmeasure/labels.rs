@@ -93,14 +93,3 @@ impl SlotTable {
         }
     }
 }
-
-/// The smallest and largest non-negative label in `labels`, if any.
-pub(crate) fn label_range<L: LabelValue>(labels: &[L]) -> Option<(u64, u64)> {
-    labels
-        .iter()
-        .filter_map(|l| l.to_label())
-        .fold(None, |acc, l| match acc {
-            None => Some((l, l)),
-            Some((lo, hi)) => Some((lo.min(l), hi.max(l))),
-        })
-}

@@ -6,7 +6,7 @@ use crate::engine::{ChunkGrid, Element, Executor, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::gather::{batches, gather, median_of, rank_by_refinement, Groups, Pass};
 use crate::ndmeasure::labels::LabelValue;
-use crate::ndmeasure::sparse::Partial;
+use crate::ndmeasure::sparse::{par_slabs, Partial};
 use crate::ndmeasure::stats::{chunk_stats, merge, Bins, LabelStats, Wanted};
 
 /// Configures one pass of per-label statistics over an intensity image.
@@ -120,13 +120,10 @@ impl Measure {
             |i| {
                 let region = grid.chunk_region(&grid.chunk_index(i));
                 let values = intensity.read(&region)?;
-                let values = values.as_standard_layout();
                 let label_block = labels.map(|l| l.read(&region)).transpose()?;
-                let label_block = label_block.as_ref().map(|b| b.as_standard_layout());
                 Ok(chunk_stats(
-                    values.as_slice().unwrap_or(&[]),
-                    label_block.as_ref().map(|b| b.as_slice().unwrap_or(&[])),
-                    region.shape(),
+                    &values.view(),
+                    label_block.as_ref().map(|b| b.view()).as_ref(),
                     region.start(),
                     &shape,
                     &self.wanted,
@@ -149,17 +146,41 @@ impl Measure {
             check_shapes(&shape, labels.shape())?;
         }
         let values = intensity.as_standard_layout();
-        let label_block = labels.map(|b| b.as_standard_layout());
-        let per_label = chunk_stats(
-            values.as_slice().unwrap_or(&[]),
-            label_block.as_ref().map(|b| b.as_slice().unwrap_or(&[])),
-            &shape,
-            &vec![0; shape.len()],
-            &shape,
-            &self.wanted,
-            self.background,
-        );
+        let per_label = match labels {
+            Some(labels) => self.slab_stats(&values.view(), labels),
+            None => self.slab_stats(
+                &values.view(),
+                &ndarray::ArrayD::from_elem(shape.clone(), 1u8).view(),
+            ),
+        };
         Ok(self.finish(per_label, shape, labels.is_some()))
+    }
+
+    /// Statistics of an in-memory image, slabs along the first axis in parallel.
+    fn slab_stats<T: Element, L: LabelValue>(
+        &self,
+        values: &ArrayViewD<'_, T>,
+        labels: &ArrayViewD<'_, L>,
+    ) -> Partial<LabelStats<T>> {
+        let shape = values.shape();
+        par_slabs(
+            labels,
+            |slab, offset| {
+                let mut origin = vec![0; shape.len()];
+                origin[0] = offset;
+                let rows = offset..offset + slab.shape()[0];
+                let values = values.slice_axis(ndarray::Axis(0), rows.into());
+                chunk_stats(
+                    &values,
+                    Some(&slab),
+                    &origin,
+                    shape,
+                    &self.wanted,
+                    self.background,
+                )
+            },
+            merge,
+        )
     }
 
     fn finish<T: Element>(

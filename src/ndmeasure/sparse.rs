@@ -1,23 +1,25 @@
-//! Sparse per-label accumulation: one scan of a chunk into a sorted list of
+//! Sparse per-label accumulation: one scan of a block into a sorted list of
 //! (label, accumulator), and the merge of two such lists.
 
 use std::ops::Range;
 
-use crate::ndmeasure::labels::{label_range, LabelValue, SlotTable};
+use ndarray::{ArrayViewD, Axis};
+use rayon::prelude::*;
 
-/// Per-label accumulators of one chunk or of several merged chunks, sorted by label.
+use crate::ndmeasure::labels::{LabelValue, SlotTable};
+
+/// Per-label accumulators of one block or of several merged blocks, sorted by label.
 pub(crate) type Partial<A> = Vec<(u64, A)>;
 
-/// Scans a C-contiguous chunk of labels of shape `shape` run by run.
+/// Scans a block of labels run by run, in C order.
 ///
 /// For every maximal run of one label along the last axis, `visit(acc, row,
-/// offset, run)` is called with the label's accumulator (made by `init` on
-/// first sight), the row's index within the chunk (the last entry is 0), the
-/// row's offset in `labels` and the run's range along the last axis.
-/// Background (0) is skipped unless `with_zero`; negative labels always are.
+/// r, run)` is called with the label's accumulator (made by `init` on first
+/// sight), the row's index within the block (its last entry is 0), the row's
+/// number `r` in C order and the run's range along the last axis. Background
+/// (0) is skipped unless `with_zero`; negative labels always are.
 pub(crate) fn scan_runs<L, A>(
-    labels: &[L],
-    shape: &[usize],
+    labels: &ArrayViewD<'_, L>,
     with_zero: bool,
     mut init: impl FnMut(u64) -> A,
     mut visit: impl FnMut(&mut A, &[usize], usize, Range<usize>),
@@ -25,42 +27,63 @@ pub(crate) fn scan_runs<L, A>(
 where
     L: LabelValue,
 {
+    let ndim = labels.ndim();
+    if ndim == 0 || labels.is_empty() {
+        return Vec::new();
+    }
     let Some((min, max)) = label_range(labels) else {
         return Vec::new();
     };
-    let ndim = shape.len();
-    let row_len = shape.last().copied().unwrap_or(1);
+    let shape = labels.shape();
     let mut table = SlotTable::new(min, max, labels.len());
     let mut next = 0u32;
     let mut accs: Vec<(u64, A)> = Vec::new();
     let mut row = vec![0usize; ndim];
-    if labels.is_empty() {
-        return accs;
-    }
-    for (r, chunk_row) in labels.chunks(row_len).enumerate() {
-        let offset = r * row_len;
+    let zero = L::zero();
+    let mut scratch = Vec::new();
+    for (r, lane) in labels.rows().into_iter().enumerate() {
+        let data: &[L] = match lane.to_slice() {
+            Some(s) => s,
+            None => {
+                scratch.clear();
+                scratch.extend(lane.iter().copied());
+                &scratch
+            }
+        };
+        let n = data.len();
         let mut x = 0;
-        while x < row_len {
-            let value = chunk_row[x];
+        let mut last: Option<(L, u32)> = None;
+        while x < n {
+            let value = data[x];
+            if value == zero && !with_zero {
+                x += 1 + data[x + 1..]
+                    .iter()
+                    .position(|&v| v != zero)
+                    .unwrap_or(n - x - 1);
+                continue;
+            }
             let start = x;
             x += 1;
-            while x < row_len && chunk_row[x] == value {
+            while x < n && data[x] == value {
                 x += 1;
             }
-            let Some(label) = value.to_label() else {
-                continue;
+            let slot = match last {
+                Some((l, s)) if l == value => s,
+                _ => {
+                    let Some(label) = value.to_label() else {
+                        continue;
+                    };
+                    let (slot, created) = table.slot(label, &mut next);
+                    if created {
+                        accs.push((label, init(label)));
+                    }
+                    last = Some((value, slot));
+                    slot
+                }
             };
-            if label == 0 && !with_zero {
-                continue;
-            }
-            let (slot, created) = table.slot(label, &mut next);
-            if created {
-                accs.push((label, init(label)));
-            }
-            visit(&mut accs[slot as usize].1, &row, offset, start..x);
+            visit(&mut accs[slot as usize].1, &row, r, start..x);
         }
-        // Advance the row index over every axis but the last.
-        for axis in (0..ndim.saturating_sub(1)).rev() {
+        for axis in (0..ndim - 1).rev() {
             row[axis] += 1;
             if row[axis] < shape[axis] {
                 break;
@@ -70,6 +93,41 @@ where
     }
     accs.sort_unstable_by_key(|(label, _)| *label);
     accs
+}
+
+/// The smallest and largest non-negative label of a block, if any.
+fn label_range<L: LabelValue>(labels: &ArrayViewD<'_, L>) -> Option<(u64, u64)> {
+    let first = *labels.iter().next()?;
+    let (lo, hi) = labels.fold((first, first), |(lo, hi), &v| {
+        (if v < lo { v } else { lo }, if v > hi { v } else { hi })
+    });
+    let hi = hi.to_label()?;
+    Some((lo.to_label().unwrap_or(0), hi))
+}
+
+/// Scans an in-memory block in parallel: slabs along the first axis are
+/// scanned by `scan(slab, offset)` and merged with `merge`.
+pub(crate) fn par_slabs<L, A, S, M>(labels: &ArrayViewD<'_, L>, scan: S, merge: M) -> Partial<A>
+where
+    L: LabelValue,
+    A: Send,
+    S: Fn(ArrayViewD<'_, L>, usize) -> Partial<A> + Sync,
+    M: Fn(Partial<A>, Partial<A>) -> Partial<A> + Send + Sync,
+{
+    if labels.ndim() == 0 || labels.is_empty() {
+        return Vec::new();
+    }
+    let depth = labels.shape()[0];
+    let pieces = (rayon::current_num_threads() * 4).clamp(1, depth);
+    let step = depth.div_ceil(pieces);
+    (0..depth.div_ceil(step))
+        .into_par_iter()
+        .map(|i| {
+            let start = i * step;
+            let end = (start + step).min(depth);
+            scan(labels.slice_axis(Axis(0), (start..end).into()), start)
+        })
+        .reduce(Vec::new, merge)
 }
 
 /// Merges two sorted partials, combining the accumulators of labels present in both.

@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use ndarray::ArrayViewD;
+
 use crate::engine::Element;
 use crate::ndmeasure::labels::LabelValue;
 use crate::ndmeasure::sparse::{merge_sorted, scan_runs, Partial};
@@ -223,56 +225,52 @@ struct Running<T> {
     shifted_sq: f64,
 }
 
-/// Accumulates one chunk: `values` and `labels` are C-contiguous blocks of
-/// shape `shape` starting at `origin` in an array of shape `array_shape`.
+/// Accumulates one block: `values` (C-contiguous) and `labels` have the
+/// block's shape and start at `origin` in an array of shape `array_shape`.
 /// Without labels, the whole block counts as label 1.
 pub(crate) fn chunk_stats<T: Element, L: LabelValue>(
-    values: &[T],
-    labels: Option<&[L]>,
-    shape: &[usize],
+    values: &ArrayViewD<'_, T>,
+    labels: Option<&ArrayViewD<'_, L>>,
     origin: &[usize],
     array_shape: &[usize],
     wanted: &Wanted,
     with_zero: bool,
 ) -> Partial<LabelStats<T>> {
+    let values = values.as_standard_layout();
+    let data = values.as_slice().unwrap_or(&[]);
     match labels {
-        Some(labels) => scan(
-            values,
-            labels,
-            shape,
-            origin,
-            array_shape,
-            wanted,
-            with_zero,
-        ),
-        None => scan(
-            values,
-            &vec![1u8; values.len()],
-            shape,
-            origin,
-            array_shape,
-            wanted,
-            false,
-        ),
+        Some(labels) => scan(data, labels, origin, array_shape, wanted, with_zero),
+        None => {
+            let ones = ndarray::ArrayD::from_elem(values.shape(), 1u8);
+            scan(data, &ones.view(), origin, array_shape, wanted, false)
+        }
     }
 }
 
 fn scan<T: Element, L: LabelValue>(
     values: &[T],
-    labels: &[L],
-    shape: &[usize],
+    labels: &ArrayViewD<'_, L>,
     origin: &[usize],
     array_shape: &[usize],
     wanted: &Wanted,
     with_zero: bool,
 ) -> Partial<LabelStats<T>> {
+    let row_len = labels.shape().last().copied().unwrap_or(1);
     let partial = scan_runs(
         labels,
-        shape,
         with_zero,
         |_| new_running(array_shape, wanted),
-        |acc, row, offset, run| {
-            visit_run(acc, values, row, offset, run, origin, array_shape, wanted)
+        |acc, row, r, run| {
+            visit_run(
+                acc,
+                values,
+                row,
+                r * row_len,
+                run,
+                origin,
+                array_shape,
+                wanted,
+            )
         },
     );
     partial
