@@ -27,6 +27,7 @@
 pub mod engine;
 mod error;
 pub mod io;
+pub mod ndmeasure;
 
 pub use engine::{
     ArraySink, ArraySource, ChunkGrid, DataType, Element, Executor, Progress, Region, Sink, Source,

@@ -1,0 +1,167 @@
+//! Sparse per-label accumulation: one scan of a block into a sorted list of
+//! (label, accumulator), and the merge of two such lists.
+
+use std::ops::Range;
+
+use ndarray::{ArrayViewD, Axis};
+use rayon::prelude::*;
+
+use crate::ndmeasure::labels::{LabelValue, SlotTable};
+
+/// Per-label accumulators of one block or of several merged blocks, sorted by label.
+pub(crate) type Partial<A> = Vec<(u64, A)>;
+
+/// Scans a block of labels run by run, in C order.
+///
+/// For every maximal run of one label along the last axis, `visit(acc, row,
+/// r, run)` is called with the label's accumulator (made by `init` on first
+/// sight), the row's index within the block (its last entry is 0), the row's
+/// number `r` in C order and the run's range along the last axis. Background
+/// (0) is skipped unless `with_zero`; negative labels always are.
+pub(crate) fn scan_runs<L, A>(
+    labels: &ArrayViewD<'_, L>,
+    with_zero: bool,
+    mut init: impl FnMut(u64) -> A,
+    mut visit: impl FnMut(&mut A, &[usize], usize, Range<usize>),
+) -> Partial<A>
+where
+    L: LabelValue,
+{
+    let ndim = labels.ndim();
+    if ndim == 0 || labels.is_empty() {
+        return Vec::new();
+    }
+    let Some((min, max)) = label_range(labels) else {
+        return Vec::new();
+    };
+    let shape = labels.shape();
+    let mut table = SlotTable::new(min, max, labels.len());
+    let mut next = 0u32;
+    let mut accs: Vec<(u64, A)> = Vec::new();
+    let mut row = vec![0usize; ndim];
+    let zero = L::zero();
+    let mut scratch = Vec::new();
+    for (r, lane) in labels.rows().into_iter().enumerate() {
+        let data: &[L] = match lane.to_slice() {
+            Some(s) => s,
+            None => {
+                scratch.clear();
+                scratch.extend(lane.iter().copied());
+                &scratch
+            }
+        };
+        let n = data.len();
+        let mut x = 0;
+        let mut last: Option<(L, u32)> = None;
+        while x < n {
+            let value = data[x];
+            if value == zero && !with_zero {
+                x += 1 + data[x + 1..]
+                    .iter()
+                    .position(|&v| v != zero)
+                    .unwrap_or(n - x - 1);
+                continue;
+            }
+            let start = x;
+            x += 1;
+            while x < n && data[x] == value {
+                x += 1;
+            }
+            let slot = match last {
+                Some((l, s)) if l == value => s,
+                _ => {
+                    let Some(label) = value.to_label() else {
+                        continue;
+                    };
+                    let (slot, created) = table.slot(label, &mut next);
+                    if created {
+                        accs.push((label, init(label)));
+                    }
+                    last = Some((value, slot));
+                    slot
+                }
+            };
+            visit(&mut accs[slot as usize].1, &row, r, start..x);
+        }
+        for axis in (0..ndim - 1).rev() {
+            row[axis] += 1;
+            if row[axis] < shape[axis] {
+                break;
+            }
+            row[axis] = 0;
+        }
+    }
+    accs.sort_unstable_by_key(|(label, _)| *label);
+    accs
+}
+
+/// The smallest and largest non-negative label of a block, if any.
+fn label_range<L: LabelValue>(labels: &ArrayViewD<'_, L>) -> Option<(u64, u64)> {
+    let first = *labels.iter().next()?;
+    let (lo, hi) = labels.fold((first, first), |(lo, hi), &v| {
+        (if v < lo { v } else { lo }, if v > hi { v } else { hi })
+    });
+    let hi = hi.to_label()?;
+    Some((lo.to_label().unwrap_or(0), hi))
+}
+
+/// Scans an in-memory block in parallel: slabs along the first axis are
+/// scanned by `scan(slab, offset)` and merged with `merge`.
+pub(crate) fn par_slabs<L, A, S, M>(labels: &ArrayViewD<'_, L>, scan: S, merge: M) -> Partial<A>
+where
+    L: LabelValue,
+    A: Send,
+    S: Fn(ArrayViewD<'_, L>, usize) -> Partial<A> + Sync,
+    M: Fn(Partial<A>, Partial<A>) -> Partial<A> + Send + Sync,
+{
+    if labels.ndim() == 0 || labels.is_empty() {
+        return Vec::new();
+    }
+    let depth = labels.shape()[0];
+    let pieces = (rayon::current_num_threads() * 4).clamp(1, depth);
+    let step = depth.div_ceil(pieces);
+    (0..depth.div_ceil(step))
+        .into_par_iter()
+        .map(|i| {
+            let start = i * step;
+            let end = (start + step).min(depth);
+            scan(labels.slice_axis(Axis(0), (start..end).into()), start)
+        })
+        .reduce(Vec::new, merge)
+}
+
+/// Merges two sorted partials, combining the accumulators of labels present in both.
+pub(crate) fn merge_sorted<A>(
+    a: Partial<A>,
+    b: Partial<A>,
+    mut merge: impl FnMut(&mut A, A),
+) -> Partial<A> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some((ka, _)), Some((kb, _))) => {
+                if ka == kb {
+                    let (k, mut va) = a.next().expect("peeked");
+                    let (_, vb) = b.next().expect("peeked");
+                    merge(&mut va, vb);
+                    out.push((k, va));
+                    continue;
+                }
+                ka < kb
+            }
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        out.push(if take_a { a.next() } else { b.next() }.expect("peeked"));
+    }
+    out
+}
