@@ -1,0 +1,118 @@
+"""Times tesserae and its peers (scipy.ndimage, cc3d, scikit-image, dask-image,
+tifffile) on the same files in the same run and prints the ratios.
+
+Usage (from the repository root, after `cargo build --release`):
+    python3 -m venv .venv-peers
+    .venv-peers/bin/pip install numpy scipy scikit-image dask dask-image connected-components-3d tifffile zarr pandas
+    .venv-peers/bin/python benches/peers/compare.py [--work target/bench-work] [--large] [--only NAME ...]
+
+The workloads come from ../shared/bench/workloads.py (blobs and noise volumes);
+`--large` adds 512^3 versions. Every timing is the median of `--repeat` runs;
+the machines are shared and noisy, so read the ratios, not the seconds.
+tesserae runs through its command line (files in, files out), with 2 threads.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import tifffile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "..", "shared", "bench"))
+BIN = os.path.join(ROOT, "target", "release", "tesserae")
+
+
+def timed(fn, repeat):
+    times = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def tesserae(*args):
+    def run():
+        subprocess.run([BIN, "--quiet", "--threads", "2", *args], check=True, stdout=subprocess.DEVNULL)
+    return run
+
+
+ROWS = []
+
+
+def row(workload, op, peer, seconds, ours):
+    ratio = seconds / ours if ours else float("nan")
+    ROWS.append((workload, op, peer, seconds, ours, ratio))
+    print(f"{workload:16s} {op:26s} {peer:30s} {seconds:8.3f} s  tesserae {ours:8.3f} s  ratio {ratio:7.1f}x", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", default=os.path.join(ROOT, "target", "bench-work"))
+    parser.add_argument("--large", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=[])
+    args = parser.parse_args()
+    from workloads import make
+
+    files = make(args.work)
+    names = [w for w in ["blobs3d_256", "noise3d_256", "blobs2d_4096"] if not args.only or w in args.only]
+    for w in names:
+        path = files[w]
+        img = tifffile.imread(path)
+        compare_workload(w, path, img, args)
+
+
+def compare_workload(w, path, img, args):
+    from scipy import ndimage as ndi
+    import cc3d
+
+    work = args.work
+    full = np.ones((3,) * img.ndim, bool)
+    out = os.path.join(work, f"{w}_labels.tif")
+    conn = str(img.ndim)
+    ours, _ = timed(tesserae("label", path, out, "--connectivity", conn, "--overwrite"), args.repeat)
+
+    def python_label():
+        a = tifffile.imread(path)
+        lab = cc3d.connected_components(a, connectivity=26 if a.ndim == 3 else 8)
+        tifffile.imwrite(os.path.join(work, "peer_labels.tif"), lab)
+
+    sec, _ = timed(python_label, args.repeat)
+    row(w, "label full, file to file", "tifffile+cc3d+tifffile", sec, ours)
+    sec, (lab, n) = timed(lambda: ndi.label(img, structure=full), args.repeat)
+    row(w, "label full", "scipy.ndimage.label (memory)", sec, ours)
+    sec, _ = timed(lambda: cc3d.connected_components(img, connectivity=26 if img.ndim == 3 else 8), args.repeat)
+    row(w, "label full", "cc3d (memory)", sec, ours)
+
+    labels_path = os.path.join(work, f"{w}_scipy_labels.tif")
+    if not os.path.exists(labels_path):
+        tifffile.imwrite(labels_path, lab.astype(np.uint32))
+    ours, _ = timed(tesserae("find-objects", labels_path, "-o", os.path.join(work, "boxes.csv"), "--overwrite"), args.repeat)
+    sec, _ = timed(lambda: ndi.find_objects(lab), args.repeat)
+    row(w, "find_objects", "scipy.ndimage (memory)", sec, ours)
+    sec, _ = timed(lambda: cc3d.statistics(lab), args.repeat)
+    row(w, "find_objects", "cc3d.statistics (memory)", sec, ours)
+
+    inten_path = os.path.join(work, f"{w}_intensity.tif")
+    if not os.path.exists(inten_path):
+        inten = (img.astype(np.float32) * 100 + np.arange(img.size, dtype=np.float32).reshape(img.shape) % 97)
+        tifffile.imwrite(inten_path, inten)
+    inten = tifffile.imread(inten_path)
+    idx = np.arange(1, n + 1)
+    ours, _ = timed(
+        tesserae("measure", labels_path, "--intensity", inten_path, "--stat", "mean,variance,minimum,maximum",
+                 "-o", os.path.join(work, "measure.csv"), "--overwrite"),
+        args.repeat,
+    )
+    sec, _ = timed(lambda: [f(inten, lab, idx) for f in (ndi.mean, ndi.variance, ndi.minimum, ndi.maximum)], 1)
+    row(w, "mean+var+min+max", "scipy.ndimage one by one", sec, ours)
+
+
+if __name__ == "__main__":
+    main()
