@@ -1,14 +1,71 @@
-//! TIFF stacks (placeholder until the TIFF reader and writer land).
+//! TIFF stacks: [`TiffSource`] reads a multi-page TIFF or BigTIFF lazily (one
+//! decoded strip or tile at a time), [`TiffSink`] writes one page per plane.
+//!
+//! A single page is a 2-D array `[y, x]`, a stack of pages is `[z, y, x]`, and a
+//! tifffile JSON description (`{"shape": [t, z, y, x]}`) or an ImageJ hyperstack
+//! description gives pages more leading axes. Voxel sizes are read from
+//! ImageJ descriptions, OME-XML and the resolution tags (see
+//! [`metadata`](crate::io::metadata)) and written the way Fiji reads them.
+//!
+//! ```
+//! use ndarray::ArrayD;
+//! use tesserae::io::tiff::{TiffSink, TiffSource};
+//! use tesserae::io::WriteOptions;
+//! use tesserae::{Region, Sink, Source};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("stack.tif");
+//! let stack = ArrayD::from_shape_fn(vec![3, 4, 5], |i| (i[0] * 100 + i[1] * 10 + i[2]) as u16);
+//! let mut sink = TiffSink::<u16>::create(&path, &[3, 4, 5], &WriteOptions::default())?;
+//! sink.write(&Region::full(&[3, 4, 5]), stack.view())?;
+//! sink.commit()?;
+//!
+//! let source = TiffSource::<u16>::open(&path)?;
+//! assert_eq!(source.shape(), &[3, 4, 5]);
+//! let plane = source.read(&Region::new(vec![2, 0, 0], vec![1, 4, 5]))?;
+//! assert_eq!(plane[[0, 3, 4]], 234);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::path::Path;
+
+use ::tiff::TiffError;
 
 use crate::error::{Error, Result};
 use crate::io::ImageInfo;
 
-/// Reads the header of a TIFF file.
+mod read;
+mod write;
+
+pub use read::TiffSource;
+pub use write::TiffSink;
+
+/// Reads the header of a TIFF file (every page's directory, no pixel data).
+///
+/// ```no_run
+/// let info = tesserae::io::tiff::probe("stack.tif".as_ref())?;
+/// println!("{:?} {} {}", info.shape, info.dtype, info.format);
+/// # Ok::<(), tesserae::Error>(())
+/// ```
 pub fn probe(path: &Path) -> Result<ImageInfo> {
-    Err(Error::unsupported(
-        path,
-        "format: TIFF support is not built yet",
-    ))
+    let (layout, _) = read::scan(path)?;
+    Ok(layout.info())
+}
+
+/// A tiff-crate error on `path` as a tesserae error.
+fn tiff_error(path: &Path, error: TiffError) -> Error {
+    match error {
+        TiffError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::format(path, "truncated TIFF (data ends early)")
+        }
+        TiffError::IoError(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Error::format(path, format!("corrupt TIFF data: {e}"))
+        }
+        TiffError::IoError(e) => Error::io(path, e),
+        TiffError::FormatError(e) => Error::format(path, format!("invalid TIFF: {e}")),
+        TiffError::UnsupportedError(e) => Error::unsupported(path, format!("TIFF feature: {e}")),
+        TiffError::LimitsExceeded => Error::unsupported(path, "TIFF strip or tile size (too large)"),
+        TiffError::IntSizeError => Error::format(path, "invalid TIFF: sizes beyond limits"),
+        TiffError::UsageError(e) => Error::Failed(format!("{}: TIFF {e}", path.display())),
+    }
 }
