@@ -328,7 +328,8 @@ impl<T: Element> TiffSink<T> {
 fn page_tags<T: Element>(shape: &[usize], voxel_size: Option<&VoxelSize>) -> PageTags {
     let n = shape.len();
     let imagej_type = matches!(T::DTYPE, DataType::U8 | DataType::U16 | DataType::F32);
-    let description = if imagej_type && n <= 3 {
+    // A single-plane 3-D array keeps its shape only through the JSON description.
+    let description = if imagej_type && (n == 2 || (n == 3 && shape[0] > 1)) {
         let images = if n == 3 { shape[0] } else { 1 };
         let spacing = voxel_size.filter(|_| n == 3).map(|v| v.size()[0]);
         imagej_description(images, spacing, voxel_size.and_then(VoxelSize::unit))
