@@ -215,7 +215,9 @@ fn write_in_order<T: Element>(
 }
 
 fn random_array<T: Element>(shape: &[usize], seed: u64) -> ArrayD<T> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     ArrayD::from_shape_simple_fn(IxDyn(shape), || {
         state = state
             .wrapping_mul(6364136223846793005)
@@ -344,9 +346,12 @@ fn sink_chunk_shape_is_a_slab_of_planes() {
     )
     .unwrap();
     assert_eq!(sink.chunk_shape(), &[8, 1024, 1024]);
-    let sink =
-        TiffSink::<u8>::create(&dir.path().join("b.tif"), &[3, 8, 8], &WriteOptions::default())
-            .unwrap();
+    let sink = TiffSink::<u8>::create(
+        &dir.path().join("b.tif"),
+        &[3, 8, 8],
+        &WriteOptions::default(),
+    )
+    .unwrap();
     assert_eq!(sink.chunk_shape(), &[3, 8, 8]);
 }
 
@@ -358,7 +363,8 @@ fn bigtiff_threshold() {
     let mut sink = TiffSink::<f32>::create(&path, data.shape(), &WriteOptions::default())
         .unwrap()
         .with_bigtiff_threshold(100);
-    sink.write(&Region::full(data.shape()), data.view()).unwrap();
+    sink.write(&Region::full(data.shape()), data.view())
+        .unwrap();
     sink.commit().unwrap();
     assert!(probe(&path).unwrap().format.starts_with("bigtiff"));
     assert_eq!(read_all::<f32>(&path), data);
@@ -532,7 +538,10 @@ fn corrupt_files_are_format_errors() {
     ] {
         let bytes = std::fs::read(fixture(name)).unwrap();
         let cut = dir.path().join(format!("cut_{name}"));
-        for len in (0..bytes.len() - 1).step_by(97).chain([4, 8, 9, 16, bytes.len() - 1]) {
+        for len in (0..bytes.len() - 1)
+            .step_by(97)
+            .chain([4, 8, 9, 16, bytes.len() - 1])
+        {
             std::fs::write(&cut, &bytes[..len]).unwrap();
             let result = TiffSource::<u16>::open(&cut)
                 .and_then(|s| s.read(&Region::full(s.shape())).map(drop))
@@ -725,10 +734,60 @@ fn disk_full_is_an_error_not_a_panic() {
         .join(format!(".full.tif.partial-{}", std::process::id()));
     std::os::unix::fs::symlink(full, &temp).unwrap();
     let data = random_array::<u16>(&[2, 64, 64], 3);
-    let result = write_in_order(&path, &data, &[1, 64, 64], &[0, 1], &WriteOptions::default());
+    let result = write_in_order(
+        &path,
+        &data,
+        &[1, 64, 64],
+        &[0, 1],
+        &WriteOptions::default(),
+    );
     assert!(
         matches!(result, Err(Error::Io { .. }) | Err(Error::Failed(_))),
         "{result:?}"
     );
     assert!(!path.exists());
+}
+
+/// Read throughput on a large stack (not committed): set TESSERAE_TIFF_BENCH to
+/// a TIFF path and run
+/// `cargo test --release --test tiff_io -- --ignored --nocapture measure_read`.
+/// Reads every native chunk (serially, then in parallel) and prints MB/s.
+#[test]
+#[ignore]
+fn measure_read_throughput() {
+    use rayon::prelude::*;
+    let Ok(path) = std::env::var("TESSERAE_TIFF_BENCH") else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let info = probe(&path).unwrap();
+    with_dtype!(info.dtype, T => {
+        let source = TiffSource::<T>::open(&path).unwrap();
+        let bytes = (source.shape().iter().product::<usize>() * info.dtype.size()) as f64;
+        for chunk in [source.chunk_shape().to_vec(), {
+            let mut c = source.shape().to_vec();
+            c[0] = 8.min(c[0]);
+            c
+        }] {
+            let grid = tesserae::ChunkGrid::new(source.shape(), &chunk).unwrap();
+            let t = std::time::Instant::now();
+            let mut sum = 0usize;
+            for i in 0..grid.num_chunks() {
+                sum += source.read(&grid.chunk_region(&grid.chunk_index(i))).unwrap().len();
+            }
+            let serial = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let total: usize = (0..grid.num_chunks())
+                .into_par_iter()
+                .map(|i| source.read(&grid.chunk_region(&grid.chunk_index(i))).unwrap().len())
+                .sum();
+            let parallel = t.elapsed().as_secs_f64();
+            assert_eq!(sum, total);
+            println!(
+                "chunks {chunk:?}: serial {serial:.3} s ({:.0} MB/s), parallel {parallel:.3} s ({:.0} MB/s)",
+                bytes / serial / 1e6,
+                bytes / parallel / 1e6
+            );
+        }
+    });
 }

@@ -131,11 +131,15 @@ impl ImageJDescription {
     pub fn shape(&self, pages: usize, height: usize, width: usize) -> Option<Vec<usize>> {
         let axes = [self.frames, self.slices, self.channels];
         let mut shape: Vec<usize> = axes.iter().flatten().copied().filter(|&n| n > 1).collect();
-        if shape.iter().product::<usize>() != pages {
+        if self.images.is_some_and(|images| images != pages) {
             return None;
         }
-        if shape.is_empty() && pages > 1 {
-            shape.push(pages);
+        if shape.is_empty() {
+            if pages > 1 {
+                shape.push(pages);
+            }
+        } else if shape.iter().product::<usize>() != pages {
+            return None;
         }
         shape.extend([height, width]);
         Some(shape)
@@ -369,7 +373,11 @@ impl TiffVoxelTags<'_> {
         }
         let imagej = ImageJDescription::parse(description);
         // TIFF's default unit is inch, but ImageJ files without the tag mean the description's unit.
-        let default_unit = if imagej.is_some() { 1 } else { RESOLUTION_UNIT_INCH };
+        let default_unit = if imagej.is_some() {
+            1
+        } else {
+            RESOLUTION_UNIT_INCH
+        };
         let unit = self.resolution_unit.unwrap_or(default_unit);
         let plane = |unit: u16| -> Option<(f64, f64)> {
             Some((
@@ -385,7 +393,8 @@ impl TiffVoxelTags<'_> {
             } else {
                 vec![dy, dx]
             };
-            let length_unit = if unit == RESOLUTION_UNIT_INCH || unit == RESOLUTION_UNIT_CENTIMETER {
+            let length_unit = if unit == RESOLUTION_UNIT_INCH || unit == RESOLUTION_UNIT_CENTIMETER
+            {
                 Some(MICRON)
             } else {
                 ij.unit.as_deref()
@@ -571,6 +580,8 @@ mod tests {
         let single = ImageJDescription::parse("ImageJ=1.11a\n").unwrap();
         assert_eq!(single.shape(1, 8, 9), Some(vec![8, 9]));
         assert_eq!(single.shape(3, 8, 9), Some(vec![3, 8, 9]));
+        let raw = ImageJDescription::parse("ImageJ=1.11a\nimages=10\n").unwrap();
+        assert_eq!(raw.shape(1, 8, 9), None);
     }
 
     #[test]

@@ -64,7 +64,9 @@ fn tiff_error(path: &Path, error: TiffError) -> Error {
         TiffError::IoError(e) => Error::io(path, e),
         TiffError::FormatError(e) => Error::format(path, format!("invalid TIFF: {e}")),
         TiffError::UnsupportedError(e) => Error::unsupported(path, format!("TIFF feature: {e}")),
-        TiffError::LimitsExceeded => Error::unsupported(path, "TIFF strip or tile size (too large)"),
+        TiffError::LimitsExceeded => {
+            Error::unsupported(path, "TIFF strip or tile size (too large)")
+        }
         TiffError::IntSizeError => Error::format(path, "invalid TIFF: sizes beyond limits"),
         TiffError::UsageError(e) => Error::Failed(format!("{}: TIFF {e}", path.display())),
     }

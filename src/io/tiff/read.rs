@@ -102,7 +102,10 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
         .find_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
         .map_err(err)?;
     if photometric == Some(0) {
-        return Err(Error::unsupported(path, "TIFF with inverted grey (WhiteIsZero)"));
+        return Err(Error::unsupported(
+            path,
+            "TIFF with inverted grey (WhiteIsZero)",
+        ));
     }
     let sample_format = decoder
         .find_tag_unsigned_vec::<u16>(Tag::SampleFormat)
@@ -161,7 +164,10 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
         width: width as usize,
         height: height as usize,
         dtype,
-        chunk: ((ch as usize).clamp(1, height.max(1) as usize), (cw as usize).max(1)),
+        chunk: (
+            (ch as usize).clamp(1, height.max(1) as usize),
+            (cw as usize).max(1),
+        ),
         tiled,
         compression,
     })
@@ -398,14 +404,16 @@ impl<T: Element> TiffSource<T> {
             .push(decoder);
     }
 
-    /// Decodes rows `rows` × columns `cols` of page `page` into `plane` (C order).
+    /// Decodes rows `rows` × columns `cols` of page `page` into `out` (C order)
+    /// from element `page_offset` on.
     fn read_plane(
         &self,
         d: &mut PooledDecoder,
         page: usize,
         rows: Range<usize>,
         cols: Range<usize>,
-        plane: &mut [T],
+        out: &mut Vec<T>,
+        page_offset: usize,
     ) -> Result<()> {
         let err = |e| tiff_error(&self.path, e);
         if d.page != page {
@@ -436,25 +444,59 @@ impl<T: Element> TiffSource<T> {
                 let (x0, y0) = (cx * cw, cy * ch);
                 let data_w = cw.min(width - x0);
                 let data_h = ch.min(height - y0);
+                let whole_rows = data_w == width && cols.len() == width;
+                if whole_rows && rows.start <= y0 && y0 + data_h <= rows.end {
+                    // The strip covers whole rows of the region: decode in place.
+                    let size = T::DTYPE.size();
+                    let start = (page_offset + (y0 - rows.start) * width) * size;
+                    let bytes = bytes_mut(out).ok_or_else(|| {
+                        Error::Failed(format!(
+                            "{}: no byte view of {}",
+                            self.path.display(),
+                            T::DTYPE
+                        ))
+                    })?;
+                    let target = &mut bytes[start..start + data_h * width * size];
+                    d.decoder.read_chunk_bytes(index, target).map_err(err)?;
+                    continue;
+                }
                 let decoded = d.decoder.read_chunk(index).map_err(err)?;
                 let samples = samples::<T>(&decoded).ok_or_else(|| {
                     Error::format(&self.path, "TIFF chunk decoded to another sample type")
                 })?;
                 if samples.len() < data_w * data_h {
-                    return Err(Error::format(&self.path, "TIFF chunk shorter than its size"));
+                    return Err(Error::format(
+                        &self.path,
+                        "TIFF chunk shorter than its size",
+                    ));
                 }
                 let ys = rows.start.max(y0)..rows.end.min(y0 + data_h);
                 let xs = cols.start.max(x0)..cols.end.min(x0 + data_w);
                 for y in ys {
                     let src = &samples[(y - y0) * data_w + (xs.start - x0)..][..xs.len()];
-                    let dst = &mut plane[(y - rows.start) * out_width + (xs.start - cols.start)..]
-                        [..xs.len()];
+                    let at = page_offset + (y - rows.start) * out_width + (xs.start - cols.start);
+                    let dst = &mut out[at..at + xs.len()];
                     dst.copy_from_slice(src);
                 }
             }
         }
         Ok(())
     }
+}
+
+/// The bytes of a buffer of `T`s, to decode into it directly.
+fn bytes_mut<T: Element>(buffer: &mut Vec<T>) -> Option<&mut [u8]> {
+    let any: &mut dyn Any = buffer;
+    macro_rules! cast {
+        ($($t:ty),*) => {$(
+            if any.is::<Vec<$t>>() {
+                let v = any.downcast_mut::<Vec<$t>>()?;
+                return Some(bytemuck::cast_slice_mut(v.as_mut_slice()));
+            }
+        )*};
+    }
+    cast!(u8, u16, u32, u64, i8, i16, i32, i64, f32, f64);
+    None
 }
 
 /// The decoded samples as `&[T]`, when the decoder produced `T`s.
@@ -495,10 +537,21 @@ impl<T: Element> Source for TiffSource<T> {
             let rows = region.start()[n - 2]..region.end()[n - 2];
             let cols = region.start()[n - 1]..region.end()[n - 1];
             let plane_len = rows.len() * cols.len();
-            let pages = page_indices(&shape[..n - 2], &region.start()[..n - 2], &region.shape()[..n - 2]);
+            let pages = page_indices(
+                &shape[..n - 2],
+                &region.start()[..n - 2],
+                &region.shape()[..n - 2],
+            );
             let mut d = self.take_decoder(pages[0])?;
-            for (plane, &page) in out.chunks_exact_mut(plane_len).zip(&pages) {
-                self.read_plane(&mut d, page, rows.clone(), cols.clone(), plane)?;
+            for (k, &page) in pages.iter().enumerate() {
+                self.read_plane(
+                    &mut d,
+                    page,
+                    rows.clone(),
+                    cols.clone(),
+                    &mut out,
+                    k * plane_len,
+                )?;
             }
             self.give_back(d);
         }
