@@ -15,7 +15,7 @@ use ::tiff::ColorType;
 use ndarray::ArrayD;
 
 use super::tiff_error;
-use crate::engine::{check_region, DataType, Element, Region, Source, VoxelSize};
+use crate::engine::{check_chunks, check_region, DataType, Element, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
 use crate::io::metadata::{shaped_description_shape, ImageJDescription, TiffVoxelTags};
 use crate::io::ImageInfo;
@@ -240,8 +240,9 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
     let shape = page_shape(path, text, pages, height, width)?;
     let ndim = shape.len();
     let mut chunk_shape = vec![1; ndim];
-    chunk_shape[ndim - 2] = first.chunk.0.min(height);
-    chunk_shape[ndim - 1] = first.chunk.1.min(width);
+    chunk_shape[ndim - 2] = first.chunk.0;
+    chunk_shape[ndim - 1] = first.chunk.1;
+    let chunk_shape = check_chunks(&shape, &chunk_shape)?;
     let voxel_size = TiffVoxelTags {
         description: description.as_deref(),
         x_resolution: tags.0,
@@ -485,6 +486,7 @@ impl<T: Element> TiffSource<T> {
 }
 
 /// The bytes of a buffer of `T`s, to decode into it directly.
+#[allow(clippy::ptr_arg)] // a `Vec` (sized) is what `Any` can downcast
 fn bytes_mut<T: Element>(buffer: &mut Vec<T>) -> Option<&mut [u8]> {
     let any: &mut dyn Any = buffer;
     macro_rules! cast {

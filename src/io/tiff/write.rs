@@ -278,6 +278,7 @@ impl<T: Element> TiffSink<T> {
         Ok(())
     }
 
+    #[allow(clippy::ptr_arg)] // a `Vec` (sized) is what `Any` can downcast
     fn encode_page(&self, output: &mut Output, data: &Vec<T>, first: bool) -> Result<()> {
         if let Output::Pending(_) = output {
             let Output::Pending(file) = std::mem::replace(output, Output::Closed) else {
@@ -360,6 +361,7 @@ impl From<::tiff::TiffError> for PageError {
 }
 
 /// Encodes one plane with the colour type of its element type.
+#[allow(clippy::ptr_arg)] // a `Vec` (sized) is what `Any` can downcast
 fn write_page<T: Element, K: TiffKind>(
     encoder: &mut TiffEncoder<File, K>,
     width: u32,
