@@ -160,6 +160,7 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
         .find_tag_unsigned::<u16>(Tag::Compression)
         .map_err(err)?
         .unwrap_or(1);
+    check_plausible_size(path, width, height, dtype, compression, &counts)?;
     Ok(Page {
         width: width as usize,
         height: height as usize,
@@ -171,6 +172,41 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
         tiled,
         compression,
     })
+}
+
+/// Highest decompression ratio accepted (deflate reaches about 1032:1, LZW with
+/// 12-bit codes about 1365:1); a header claiming more is corrupt.
+const MAX_COMPRESSION_RATIO: u64 = 4096;
+
+/// Rejects headers whose pixel count the stored bytes cannot hold, so that a
+/// corrupt size never leads to a huge allocation.
+fn check_plausible_size(
+    path: &Path,
+    width: u32,
+    height: u32,
+    dtype: DataType,
+    compression: u16,
+    counts: &[u64],
+) -> Result<()> {
+    let stored: u64 = counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
+    let needed = u64::from(width)
+        .checked_mul(u64::from(height))
+        .and_then(|n| n.checked_mul(dtype.size() as u64));
+    let plausible = match (needed, compression) {
+        (None, _) => false,
+        (Some(needed), 1) => stored >= needed,
+        (Some(needed), _) => needed <= stored.saturating_mul(MAX_COMPRESSION_RATIO) + (1 << 16),
+    };
+    if plausible {
+        Ok(())
+    } else {
+        Err(Error::format(
+            path,
+            format!(
+                "corrupt TIFF: a {width}x{height} {dtype} page cannot fit in {stored} stored bytes"
+            ),
+        ))
+    }
 }
 
 fn tag_text(decoder: &mut FileDecoder, tag: Tag) -> Option<String> {
