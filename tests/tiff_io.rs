@@ -776,7 +776,9 @@ fn measure_read_throughput() {
     let path = PathBuf::from(path);
     let info = probe(&path).unwrap();
     with_dtype!(info.dtype, T => {
+        let t = std::time::Instant::now();
         let source = TiffSource::<T>::open(&path).unwrap();
+        println!("open (walks every page directory): {:.4} s", t.elapsed().as_secs_f64());
         let bytes = (source.shape().iter().product::<usize>() * info.dtype.size()) as f64;
         for chunk in [source.chunk_shape().to_vec(), {
             let mut c = source.shape().to_vec();
@@ -835,5 +837,50 @@ fn every_corrupted_byte_is_handled() {
                 });
             }
         }
+    }
+}
+
+/// Write throughput: set TESSERAE_TIFF_BENCH_OUT to an output path and run
+/// `cargo test --release --test tiff_io -- --ignored --nocapture measure_write`.
+/// Writes a 256 x 1024 x 1024 u16 stack in the sink's preferred slabs, in parallel.
+#[test]
+#[ignore]
+fn measure_write_throughput() {
+    use rayon::prelude::*;
+    let Ok(path) = std::env::var("TESSERAE_TIFF_BENCH_OUT") else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let shape = [256, 1024, 1024];
+    for compression in [None, Some(Compression::Deflate)] {
+        let options = WriteOptions {
+            overwrite: true,
+            compression,
+            ..Default::default()
+        };
+        let t = std::time::Instant::now();
+        let mut sink = TiffSink::<u16>::create(&path, &shape, &options).unwrap();
+        let grid = tesserae::ChunkGrid::new(&shape, sink.chunk_shape()).unwrap();
+        (0..grid.num_chunks()).into_par_iter().for_each(|i| {
+            let region = grid.chunk_region(&grid.chunk_index(i));
+            let z0 = region.start()[0];
+            let values =
+                (0..region.len()).map(|k| ((z0 * 7 + k / 1024 * 3 + k % 1024) % 65536) as u16);
+            let block = ArrayD::from_shape_vec(IxDyn(region.shape()), values.collect()).unwrap();
+            sink.write(&region, block.view()).unwrap();
+        });
+        let written = t.elapsed().as_secs_f64();
+        sink.commit().unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "  all regions written after {written:.3} s; commit (fsync + rename) {:.3} s",
+            secs - written
+        );
+        let bytes = (shape.iter().product::<usize>() * 2) as f64;
+        println!(
+            "write {compression:?}: {secs:.3} s ({:.0} MB/s of pixels), file {} bytes",
+            bytes / secs / 1e6,
+            std::fs::metadata(&path).unwrap().len()
+        );
     }
 }
