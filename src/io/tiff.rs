@@ -42,9 +42,12 @@ pub use write::TiffSink;
 
 /// Reads the header of a TIFF file (every page's directory, no pixel data).
 ///
-/// ```no_run
-/// let info = tesserae::io::tiff::probe("stack.tif".as_ref())?;
-/// println!("{:?} {} {}", info.shape, info.dtype, info.format);
+/// ```
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tiff/imagej_zstack_u16.tif");
+/// let info = tesserae::io::tiff::probe(path.as_ref())?;
+/// assert_eq!(info.shape, vec![6, 20, 24]);
+/// assert_eq!(info.dtype, tesserae::DataType::U16);
+/// assert_eq!(info.voxel_size.unwrap().size(), &[2.0, 0.5, 0.25]);
 /// # Ok::<(), tesserae::Error>(())
 /// ```
 pub fn probe(path: &Path) -> Result<ImageInfo> {

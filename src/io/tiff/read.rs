@@ -353,12 +353,16 @@ struct PooledDecoder {
 /// striped stack). Decoders are kept in a small pool, one per concurrent
 /// reader, so parallel reads do not reopen the file.
 ///
-/// ```no_run
+/// ```
 /// use tesserae::io::tiff::TiffSource;
 /// use tesserae::{Region, Source};
 ///
-/// let source = TiffSource::<u16>::open("stack.tif".as_ref())?;
-/// let block = source.read(&Region::new(vec![0, 0, 0], vec![4, 64, 64]))?;
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tiff/tiled_u16.tif");
+/// let source = TiffSource::<u16>::open(path.as_ref())?;
+/// assert_eq!(source.shape(), &[3, 37, 45]);
+/// assert_eq!(source.chunk_shape(), &[1, 16, 16]);
+/// let block = source.read(&Region::new(vec![1, 10, 10], vec![2, 20, 20]))?;
+/// assert_eq!(block.shape(), &[2, 20, 20]);
 /// # Ok::<(), tesserae::Error>(())
 /// ```
 pub struct TiffSource<T> {
@@ -386,10 +390,13 @@ impl<T: Element> TiffSource<T> {
     /// [`Error::Format`] for a corrupt or truncated file and
     /// [`Error::Unsupported`] for colour, palette, bilevel or complex images.
     ///
-    /// ```no_run
+    /// ```
     /// use tesserae::io::tiff::TiffSource;
-    /// let source = TiffSource::<f32>::open("image.tif".as_ref())?;
-    /// # Ok::<(), tesserae::Error>(())
+    /// use tesserae::Error;
+    ///
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tiff/d2_float32.tif");
+    /// assert!(TiffSource::<f32>::open(path.as_ref()).is_ok());
+    /// assert!(matches!(TiffSource::<u8>::open(path.as_ref()), Err(Error::DataTypeMismatch { .. })));
     /// ```
     pub fn open(path: &Path) -> Result<Self> {
         let (layout, decoder) = scan(path)?;
@@ -408,7 +415,15 @@ impl<T: Element> TiffSource<T> {
         })
     }
 
-    /// The file's header summary.
+    /// The file's header summary (as [`probe`](crate::io::probe) returns it).
+    ///
+    /// ```
+    /// use tesserae::io::tiff::TiffSource;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tiff/lzw_u16.tif");
+    /// let source = TiffSource::<u16>::open(path.as_ref())?;
+    /// assert_eq!(source.info().format, "tiff lzw");
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
     pub fn info(&self) -> ImageInfo {
         self.layout.info()
     }
