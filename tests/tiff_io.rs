@@ -627,6 +627,7 @@ fn unsupported_files() {
         "unsupported_f16.tif",
         "unsupported_miniswhite.tif",
         "unsupported_mixed_pages.tif",
+        "unsupported_zstd.tif",
     ] {
         match probe(&fixture(name)) {
             Err(Error::Unsupported { .. }) => {}

@@ -160,6 +160,12 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
         .find_tag_unsigned::<u16>(Tag::Compression)
         .map_err(err)?
         .unwrap_or(1);
+    if !matches!(compression, 1 | 5 | 7 | 8 | 32773 | 32946) {
+        return Err(Error::unsupported(
+            path,
+            format!("TIFF {}", compression_name(compression)),
+        ));
+    }
     check_plausible_size(path, width, height, dtype, compression, &counts)?;
     Ok(Page {
         width: width as usize,

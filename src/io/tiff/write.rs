@@ -66,7 +66,9 @@ struct PageTags {
 /// any order from several threads: planes are buffered until complete and
 /// written as soon as every earlier plane is, so memory stays bounded when
 /// writes come roughly in C order (the preferred chunk is a slab of whole
-/// planes of about 16 MiB).
+/// planes of about 16 MiB). Every voxel must be written exactly once: a plane
+/// counts as complete when as many voxels as it holds have been written to it,
+/// and a plane already saved cannot be written again.
 ///
 /// The file is written under a temporary name and renamed by
 /// [`commit`](Sink::commit); dropping an uncommitted sink removes it. Files
