@@ -138,6 +138,31 @@ fn imagej_stack_and_hyperstack() {
 }
 
 #[test]
+fn imagej_contiguous_large_stack_layout() {
+    check_fixture::<f32>("imagej_contiguous_f32.tif", &[5, 20, 24]);
+    let info = probe(&fixture("imagej_contiguous_f32.tif")).unwrap();
+    assert_eq!(info.format, "tiff uncompressed imagej-contiguous");
+    assert_eq!(info.chunk_shape, vec![1, 20, 24]);
+    assert_voxel(info.voxel_size, &[3.0, 0.5, 0.5], Some("micron"));
+    check_fixture::<u16>("imagej_contiguous_hyperstack_u16.tif", &[2, 3, 20, 24]);
+    // Regions with partial rows and whole rows.
+    let source = TiffSource::<f32>::open(&fixture("imagej_contiguous_f32.tif")).unwrap();
+    let full = formula_array::<f32>(&[5, 20, 24]);
+    for region in [
+        Region::new(vec![1, 3, 5], vec![3, 7, 11]),
+        Region::new(vec![2, 4, 0], vec![2, 9, 24]),
+    ] {
+        assert_eq!(source.read(&region).unwrap(), region.view(&full).to_owned());
+    }
+    // Cut inside the planes: the stack no longer fits, so it is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("imagej_contiguous_f32.tif")).unwrap();
+    let cut = dir.path().join("cut.tif");
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    assert!(matches!(probe(&cut), Err(Error::Unsupported { .. })));
+}
+
+#[test]
 fn ome_tiff_physical_size() {
     check_fixture::<u16>("ome_u16.tif", &[5, 20, 24]);
     let info = probe(&fixture("ome_u16.tif")).unwrap();
@@ -172,8 +197,9 @@ fn region_strategy(shape: Vec<usize>) -> impl Strategy<Value = Region> {
 }
 
 fn fixture_and_region() -> impl Strategy<Value = (&'static str, Region)> {
-    let files: [(&'static str, Vec<usize>); 5] = [
+    let files: [(&'static str, Vec<usize>); 6] = [
         ("tiled_u16.tif", vec![3, 37, 45]),
+        ("imagej_contiguous_hyperstack_u16.tif", vec![2, 3, 20, 24]),
         ("lzw_u16.tif", vec![4, 20, 24]),
         ("d3_uint16.tif", vec![5, 20, 24]),
         ("d2_uint16.tif", vec![20, 24]),

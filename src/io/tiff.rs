@@ -3,7 +3,9 @@
 //!
 //! A single page is a 2-D array `[y, x]`, a stack of pages is `[z, y, x]`, and a
 //! tifffile JSON description (`{"shape": [t, z, y, x]}`) or an ImageJ hyperstack
-//! description gives pages more leading axes. Voxel sizes are read from
+//! description gives pages more leading axes. ImageJ's layout for stacks
+//! beyond 4 GiB (one directory, planes stored back to back) is read too.
+//! Voxel sizes are read from
 //! ImageJ descriptions, OME-XML and the resolution tags (see
 //! [`metadata`](crate::io::metadata)) and written the way Fiji reads them.
 //!

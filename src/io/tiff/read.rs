@@ -38,6 +38,16 @@ pub(super) struct Layout {
     width: usize,
     voxel_size: Option<VoxelSize>,
     format: String,
+    /// Set for ImageJ's large-stack layout: one directory, planes stored back to back.
+    contiguous: Option<Contiguous>,
+}
+
+/// Where the planes of a contiguous ImageJ stack start, and whether their
+/// bytes need swapping to the machine's order.
+#[derive(Clone, Copy, Debug)]
+struct Contiguous {
+    offset: u64,
+    swap: bool,
 }
 
 impl Layout {
@@ -61,18 +71,33 @@ struct Page {
     chunk: (usize, usize),
     tiled: bool,
     compression: u16,
+    /// The first byte of the pixel data when it is uncompressed and stored in one run.
+    contiguous_start: Option<u64>,
 }
 
-fn open_decoder(path: &Path) -> Result<(FileDecoder, bool, u64)> {
+/// What the first bytes of the file and its length say.
+#[derive(Clone, Copy, Debug)]
+struct Header {
+    bigtiff: bool,
+    big_endian: bool,
+    len: u64,
+}
+
+fn open_decoder(path: &Path) -> Result<(FileDecoder, Header)> {
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut header = [0u8; 4];
     file.read_exact(&mut header)
         .map_err(|_| Error::format(path, "not a TIFF file (too short)"))?;
-    let big = match &header {
+    let bigtiff = match &header {
         [b'I', b'I', 42, 0] | [b'M', b'M', 0, 42] => false,
         [b'I', b'I', 43, 0] | [b'M', b'M', 0, 43] => true,
         _ => return Err(Error::format(path, "not a TIFF file (bad signature)")),
+    };
+    let header = Header {
+        bigtiff,
+        big_endian: header[0] == b'M',
+        len,
     };
     file.seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(path, e))?;
@@ -83,7 +108,7 @@ fn open_decoder(path: &Path) -> Result<(FileDecoder, bool, u64)> {
     let decoder = Decoder::new(BufReader::with_capacity(1 << 16, file))
         .map_err(|e| tiff_error(path, e))?
         .with_limits(limits);
-    Ok((decoder, big, len))
+    Ok((decoder, header))
 }
 
 fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<Page> {
@@ -167,6 +192,13 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
         ));
     }
     check_plausible_size(path, width, height, dtype, compression, &counts)?;
+    let one_run = offsets
+        .windows(2)
+        .zip(&counts)
+        .all(|(o, &c)| o[0].checked_add(c) == Some(o[1]));
+    let contiguous_start = (compression == 1 && !tiled && one_run)
+        .then(|| offsets.first().copied())
+        .flatten();
     Ok(Page {
         width: width as usize,
         height: height as usize,
@@ -177,6 +209,7 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
         ),
         tiled,
         compression,
+        contiguous_start,
     })
 }
 
@@ -251,7 +284,8 @@ fn compression_name(code: u16) -> String {
 /// Walks every page directory of a TIFF file; returns the layout and the
 /// decoder (positioned on the last page, with every page offset known).
 pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
-    let (mut decoder, big, file_len) = open_decoder(path)?;
+    let (mut decoder, header) = open_decoder(path)?;
+    let file_len = header.len;
     let first = page_header(path, &mut decoder, file_len)?;
     let description = tag_text(&mut decoder, Tag::ImageDescription);
     let tags = (
@@ -279,7 +313,12 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
     }
     let (height, width) = (first.height, first.width);
     let text = description.as_deref().unwrap_or("");
-    let shape = page_shape(path, text, pages, height, width)?;
+    let contiguous = contiguous_stack(text, &first, pages, header);
+    let (shape, pages) = match &contiguous {
+        Some((shape, images, _)) => (shape.clone(), *images),
+        None => (page_shape(path, text, pages, height, width)?, pages),
+    };
+    let contiguous = contiguous.map(|(_, _, c)| c);
     let ndim = shape.len();
     let mut chunk_shape = vec![1; ndim];
     chunk_shape[ndim - 2] = first.chunk.0;
@@ -293,10 +332,15 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
     }
     .voxel_size(ndim);
     let format = format!(
-        "{} {}{}",
-        if big { "bigtiff" } else { "tiff" },
+        "{} {}{}{}",
+        if header.bigtiff { "bigtiff" } else { "tiff" },
         compression_name(first.compression),
-        if first.tiled { " tiled" } else { "" }
+        if first.tiled { " tiled" } else { "" },
+        if contiguous.is_some() {
+            " imagej-contiguous"
+        } else {
+            ""
+        }
     );
     let layout = Layout {
         shape,
@@ -307,8 +351,34 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
         width,
         voxel_size,
         format,
+        contiguous,
     };
     Ok((layout, decoder))
+}
+
+/// ImageJ's layout for stacks beyond 4 GiB: a single directory whose
+/// description counts `images` planes, stored uncompressed back to back from
+/// the first page's data on. Returns the shape, the number of planes and where
+/// they start, when the file is such a stack and holds all of its bytes.
+fn contiguous_stack(
+    description: &str,
+    first: &Page,
+    pages: usize,
+    header: Header,
+) -> Option<(Vec<usize>, usize, Contiguous)> {
+    let ij = ImageJDescription::parse(description)?;
+    let images = ij.images.filter(|&n| pages == 1 && n > 1)?;
+    let offset = first.contiguous_start?;
+    let shape = ij.shape(images, first.height, first.width)?;
+    let bytes = (first.height as u64)
+        .checked_mul(first.width as u64)?
+        .checked_mul(first.dtype.size() as u64)?
+        .checked_mul(images as u64)?;
+    if offset.checked_add(bytes)? > header.len {
+        return None;
+    }
+    let swap = header.big_endian != cfg!(target_endian = "big");
+    Some((shape, images, Contiguous { offset, swap }))
 }
 
 /// The array shape of `pages` planes of `height × width` given the first page's description.
@@ -335,7 +405,7 @@ fn page_shape(
         if ij.images.is_some_and(|images| images > pages) {
             return Err(Error::unsupported(
                 path,
-                "ImageJ stack with more images than TIFF pages (ImageJ 'raw' large-file layout)",
+                "ImageJ stack with more images than TIFF pages, not stored uncompressed in one run (or cut short)",
             ));
         }
     }
@@ -446,7 +516,7 @@ impl<T: Element> TiffSource<T> {
         match pooled {
             Some(d) => Ok(d),
             None => {
-                let (mut decoder, _, _) = open_decoder(&self.path)?;
+                let (mut decoder, _) = open_decoder(&self.path)?;
                 decoder
                     .seek_to_image(page)
                     .map_err(|e| tiff_error(&self.path, e))?;
@@ -542,6 +612,58 @@ impl<T: Element> TiffSource<T> {
     }
 }
 
+impl<T: Element> TiffSource<T> {
+    /// Reads rows × columns of `pages` of a contiguous ImageJ stack into `out`.
+    fn read_contiguous(
+        &self,
+        contiguous: Contiguous,
+        pages: &[usize],
+        rows: Range<usize>,
+        cols: Range<usize>,
+        out: &mut Vec<T>,
+    ) -> Result<()> {
+        let size = T::DTYPE.size();
+        let width = self.layout.width;
+        let plane = self.layout.height * width;
+        let mut file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let bytes = bytes_mut(out).ok_or_else(|| {
+            Error::Failed(format!(
+                "{}: no byte view of {}",
+                self.path.display(),
+                T::DTYPE
+            ))
+        })?;
+        // Whole rows are read as one run per page, partial rows one run per row.
+        let (runs, run_len) = if cols.len() == width {
+            (vec![rows.start], rows.len() * width)
+        } else {
+            (rows.clone().collect(), cols.len())
+        };
+        let mut target = bytes.chunks_exact_mut(run_len * size);
+        for &page in pages {
+            for &y in &runs {
+                let element = page * plane + y * width + cols.start;
+                let at = contiguous.offset + (element * size) as u64;
+                let Some(dst) = target.next() else {
+                    return Err(Error::Failed("contiguous read overran its buffer".into()));
+                };
+                file.seek(SeekFrom::Start(at))
+                    .and_then(|_| file.read_exact(dst))
+                    .map_err(|e| match e.kind() {
+                        std::io::ErrorKind::UnexpectedEof => {
+                            Error::format(&self.path, "truncated TIFF (data ends early)")
+                        }
+                        _ => Error::io(&self.path, e),
+                    })?;
+            }
+        }
+        if contiguous.swap && size > 1 {
+            bytes.chunks_exact_mut(size).for_each(<[u8]>::reverse);
+        }
+        Ok(())
+    }
+}
+
 /// The bytes of a buffer of `T`s, to decode into it directly.
 #[allow(clippy::ptr_arg)] // a `Vec` (sized) is what `Any` can downcast
 fn bytes_mut<T: Element>(buffer: &mut Vec<T>) -> Option<&mut [u8]> {
@@ -601,18 +723,22 @@ impl<T: Element> Source for TiffSource<T> {
                 &region.start()[..n - 2],
                 &region.shape()[..n - 2],
             );
-            let mut d = self.take_decoder(pages[0])?;
-            for (k, &page) in pages.iter().enumerate() {
-                self.read_plane(
-                    &mut d,
-                    page,
-                    rows.clone(),
-                    cols.clone(),
-                    &mut out,
-                    k * plane_len,
-                )?;
+            if let Some(contiguous) = self.layout.contiguous {
+                self.read_contiguous(contiguous, &pages, rows, cols, &mut out)?;
+            } else {
+                let mut d = self.take_decoder(pages[0])?;
+                for (k, &page) in pages.iter().enumerate() {
+                    self.read_plane(
+                        &mut d,
+                        page,
+                        rows.clone(),
+                        cols.clone(),
+                        &mut out,
+                        k * plane_len,
+                    )?;
+                }
+                self.give_back(d);
             }
-            self.give_back(d);
         }
         ArrayD::from_shape_vec(region.shape().to_vec(), out)
             .map_err(|e| Error::Failed(format!("{}: {e}", self.path.display())))
