@@ -170,6 +170,22 @@ fn ome_tiff_physical_size() {
 }
 
 #[test]
+fn ome_tiff_with_channels_and_time() {
+    check_fixture::<u8>("ome_tczyx_u8.tif", &[2, 3, 4, 20, 24]);
+    // Channels and time points are not spatial: no voxel size for them.
+    assert_eq!(
+        probe(&fixture("ome_tczyx_u8.tif")).unwrap().voxel_size,
+        None
+    );
+    assert_eq!(
+        probe(&fixture("imagej_hyperstack_u8.tif"))
+            .unwrap()
+            .voxel_size,
+        None
+    );
+}
+
+#[test]
 fn tifffile_shaped_description() {
     check_fixture::<u16>("shaped_4d_u16.tif", &[2, 3, 20, 24]);
     let source = TiffSource::<u16>::open(&fixture("shaped_4d_u16.tif")).unwrap();

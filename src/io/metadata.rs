@@ -117,6 +117,18 @@ impl ImageJDescription {
         Some(d)
     }
 
+    /// True when the description counts channels or time points (its pages
+    /// are not only z-planes).
+    ///
+    /// ```
+    /// use tesserae::io::metadata::ImageJDescription;
+    /// let d = ImageJDescription::parse("ImageJ=1.11a\nimages=6\nchannels=2\nslices=3\n").unwrap();
+    /// assert!(d.has_channels_or_frames());
+    /// ```
+    pub fn has_channels_or_frames(&self) -> bool {
+        self.channels.is_some_and(|c| c > 1) || self.frames.is_some_and(|f| f > 1)
+    }
+
     /// The array shape the description implies for `pages` planes of
     /// `height × width`: `[frames, slices, channels, y, x]` keeping only axes
     /// longer than one (ImageJ's TZCYX order), or `None` when the counts do not
@@ -300,6 +312,82 @@ impl OmePhysicalSize {
             axes.iter().map(|a| a.unwrap_or(1.0)).collect(),
             Some(MICRON.into()),
         ))
+    }
+}
+
+/// The dimensions of the first image of an OME-XML document: how its TIFF
+/// pages map to Z, C and T.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OmeDimensions {
+    /// `DimensionOrder`, fastest axis first (`XYCZT`, `XYZCT`, …).
+    pub order: String,
+    /// `SizeZ`.
+    pub z: usize,
+    /// `SizeC`.
+    pub c: usize,
+    /// `SizeT`.
+    pub t: usize,
+}
+
+impl OmeDimensions {
+    /// Parses the first `Pixels` element; `None` when `xml` is not OME-XML or
+    /// the element lacks a valid `DimensionOrder` or sizes.
+    ///
+    /// ```
+    /// use tesserae::io::metadata::OmeDimensions;
+    /// let xml = r#"<OME><Image><Pixels DimensionOrder="XYCZT" SizeZ="3" SizeC="2" SizeT="1"/></Image></OME>"#;
+    /// let d = OmeDimensions::parse(xml).unwrap();
+    /// assert_eq!(d.shape(6, 8, 9), Some(vec![3, 2, 8, 9]));
+    /// assert!(!d.z_only());
+    /// ```
+    pub fn parse(xml: &str) -> Option<OmeDimensions> {
+        if !xml.contains("<OME") && !xml.contains(":OME") {
+            return None;
+        }
+        let element = pixels_element(xml)?;
+        let order = attribute(element, "DimensionOrder")?.to_string();
+        let mut letters: Vec<char> = order.chars().collect();
+        letters.sort_unstable();
+        if letters != ['C', 'T', 'X', 'Y', 'Z'] || !order.starts_with("XY") {
+            return None;
+        }
+        let size = |name: &str| -> Option<usize> {
+            attribute(element, name)?.parse().ok().filter(|&n| n > 0)
+        };
+        Some(OmeDimensions {
+            order,
+            z: size("SizeZ")?,
+            c: size("SizeC")?,
+            t: size("SizeT")?,
+        })
+    }
+
+    /// The array shape of `pages` planes of `height × width`: the axes beyond
+    /// X and Y slowest first, dropping those of size 1; `None` when the sizes
+    /// do not multiply to the number of pages.
+    pub fn shape(&self, pages: usize, height: usize, width: usize) -> Option<Vec<usize>> {
+        if self.z * self.c * self.t != pages {
+            return None;
+        }
+        let mut shape: Vec<usize> = self
+            .order
+            .chars()
+            .rev()
+            .take(3)
+            .map(|axis| match axis {
+                'Z' => self.z,
+                'C' => self.c,
+                _ => self.t,
+            })
+            .filter(|&n| n > 1)
+            .collect();
+        shape.extend([height, width]);
+        Some(shape)
+    }
+
+    /// True when the image has no channel or time axis (its pages are z-planes).
+    pub fn z_only(&self) -> bool {
+        self.c == 1 && self.t == 1
     }
 }
 
@@ -600,6 +688,26 @@ mod tests {
         };
         assert_eq!(tags.voxel_size(3).unwrap().size(), &[2.0, 0.5, 0.25]);
         assert_eq!(tags.voxel_size(4), None);
+    }
+
+    #[test]
+    fn ome_dimensions() {
+        let xml = |order: &str, z: usize, c: usize, t: usize| {
+            format!(
+                r#"<OME><Pixels DimensionOrder="{order}" SizeZ="{z}" SizeC="{c}" SizeT="{t}" SizeX="4"/></OME>"#
+            )
+        };
+        let d = OmeDimensions::parse(&xml("XYZCT", 5, 1, 1)).unwrap();
+        assert_eq!(d.shape(5, 8, 9), Some(vec![5, 8, 9]));
+        assert!(d.z_only());
+        let d = OmeDimensions::parse(&xml("XYZCT", 4, 3, 2)).unwrap();
+        assert_eq!(d.shape(24, 8, 9), Some(vec![2, 3, 4, 8, 9]));
+        assert_eq!(d.shape(23, 8, 9), None);
+        let d = OmeDimensions::parse(&xml("XYTCZ", 4, 3, 2)).unwrap();
+        assert_eq!(d.shape(24, 8, 9), Some(vec![4, 3, 2, 8, 9]));
+        assert_eq!(OmeDimensions::parse(&xml("XYZZT", 1, 1, 1)), None);
+        assert_eq!(OmeDimensions::parse(&xml("ZCTXY", 1, 1, 1)), None);
+        assert_eq!(OmeDimensions::parse(&xml("XYZCT", 0, 1, 1)), None);
     }
 
     #[test]

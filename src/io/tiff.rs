@@ -2,12 +2,12 @@
 //! decoded strip or tile at a time), [`TiffSink`] writes one page per plane.
 //!
 //! A single page is a 2-D array `[y, x]`, a stack of pages is `[z, y, x]`, and a
-//! tifffile JSON description (`{"shape": [t, z, y, x]}`) or an ImageJ hyperstack
-//! description gives pages more leading axes. ImageJ's layout for stacks
-//! beyond 4 GiB (one directory, planes stored back to back) is read too.
-//! Voxel sizes are read from
-//! ImageJ descriptions, OME-XML and the resolution tags (see
-//! [`metadata`](crate::io::metadata)) and written the way Fiji reads them.
+//! tifffile JSON description (`{"shape": [t, z, y, x]}`), an ImageJ hyperstack
+//! description or OME-XML sizes give pages more leading axes. ImageJ's layout
+//! for stacks beyond 4 GiB (one directory, planes stored back to back) is read
+//! too. Voxel sizes are read from ImageJ descriptions, OME-XML and the
+//! resolution tags (see [`metadata`](crate::io::metadata)) for arrays whose
+//! leading axis is z, and written the way Fiji reads them.
 //!
 //! ```
 //! use ndarray::ArrayD;

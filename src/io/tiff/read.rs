@@ -17,7 +17,9 @@ use ndarray::ArrayD;
 use super::tiff_error;
 use crate::engine::{check_chunks, check_region, DataType, Element, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
-use crate::io::metadata::{shaped_description_shape, ImageJDescription, TiffVoxelTags};
+use crate::io::metadata::{
+    shaped_description_shape, ImageJDescription, OmeDimensions, TiffVoxelTags,
+};
 use crate::io::ImageInfo;
 
 type FileDecoder = Decoder<BufReader<File>>;
@@ -314,8 +316,8 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
     let (height, width) = (first.height, first.width);
     let text = description.as_deref().unwrap_or("");
     let contiguous = contiguous_stack(text, &first, pages, header);
-    let (shape, pages) = match &contiguous {
-        Some((shape, images, _)) => (shape.clone(), *images),
+    let ((shape, z_only), pages) = match &contiguous {
+        Some((shape, images, _)) => ((shape.clone(), !imagej_has_more_axes(text)), *images),
         None => (page_shape(path, text, pages, height, width)?, pages),
     };
     let contiguous = contiguous.map(|(_, _, c)| c);
@@ -324,13 +326,14 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
     chunk_shape[ndim - 2] = first.chunk.0;
     chunk_shape[ndim - 1] = first.chunk.1;
     let chunk_shape = check_chunks(&shape, &chunk_shape)?;
-    let voxel_size = TiffVoxelTags {
+    let tags = TiffVoxelTags {
         description: description.as_deref(),
         x_resolution: tags.0,
         y_resolution: tags.1,
         resolution_unit: tags.2,
-    }
-    .voxel_size(ndim);
+    };
+    // A voxel size describes z, y, x: not channels or time points.
+    let voxel_size = z_only.then(|| tags.voxel_size(ndim)).flatten();
     let format = format!(
         "{} {}{}{}",
         if header.bigtiff { "bigtiff" } else { "tiff" },
@@ -381,26 +384,37 @@ fn contiguous_stack(
     Some((shape, images, Contiguous { offset, swap }))
 }
 
-/// The array shape of `pages` planes of `height × width` given the first page's description.
+fn imagej_has_more_axes(description: &str) -> bool {
+    ImageJDescription::parse(description).is_some_and(|ij| ij.has_channels_or_frames())
+}
+
+/// The array shape of `pages` planes of `height × width` given the first
+/// page's description, and whether its leading axes are only z (no channel or
+/// time axis).
 fn page_shape(
     path: &Path,
     description: &str,
     pages: usize,
     height: usize,
     width: usize,
-) -> Result<Vec<usize>> {
+) -> Result<(Vec<usize>, bool)> {
     if let Some(shape) = shaped_description_shape(description) {
         let n = shape.len();
         if n >= 2
             && shape[n - 2..] == [height, width]
             && shape[..n - 2].iter().product::<usize>() == pages
         {
-            return Ok(shape);
+            return Ok((shape, true));
+        }
+    }
+    if let Some(ome) = OmeDimensions::parse(description) {
+        if let Some(shape) = ome.shape(pages, height, width) {
+            return Ok((shape, ome.z_only()));
         }
     }
     if let Some(ij) = ImageJDescription::parse(description) {
         if let Some(shape) = ij.shape(pages, height, width) {
-            return Ok(shape);
+            return Ok((shape, !ij.has_channels_or_frames()));
         }
         if ij.images.is_some_and(|images| images > pages) {
             return Err(Error::unsupported(
@@ -409,11 +423,12 @@ fn page_shape(
             ));
         }
     }
-    Ok(if pages == 1 {
+    let shape = if pages == 1 {
         vec![height, width]
     } else {
         vec![pages, height, width]
-    })
+    };
+    Ok((shape, true))
 }
 
 /// A decoder kept between reads, with the page it is positioned on.
