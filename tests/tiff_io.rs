@@ -361,14 +361,25 @@ fn concurrent_writes_from_threads() {
     let path = dir.path().join("par.tif");
     let shape = [24, 40, 36];
     let data = random_array::<u16>(&shape, 11);
-    let mut sink = TiffSink::<u16>::create(&path, &shape, &WriteOptions::default()).unwrap();
-    let grid = tesserae::ChunkGrid::new(&shape, &[3, 7, 10]).unwrap();
-    (0..grid.num_chunks()).into_par_iter().for_each(|i| {
-        let region = grid.chunk_region(&grid.chunk_index(i));
-        sink.write(&region, region.view(&data)).unwrap();
-    });
-    sink.commit().unwrap();
-    assert_eq!(read_all::<u16>(&path), data);
+    for (round, compression) in [None, Some(Compression::Deflate), Some(Compression::Lzw)]
+        .into_iter()
+        .enumerate()
+    {
+        let options = WriteOptions {
+            compression,
+            overwrite: true,
+            ..Default::default()
+        };
+        let mut sink = TiffSink::<u16>::create(&path, &shape, &options).unwrap();
+        let grid = tesserae::ChunkGrid::new(&shape, &[3, 7, 10]).unwrap();
+        let order = shuffle(grid.num_chunks(), round as u64 + 5);
+        order.par_iter().for_each(|&i| {
+            let region = grid.chunk_region(&grid.chunk_index(i));
+            sink.write(&region, region.view(&data)).unwrap();
+        });
+        sink.commit().unwrap();
+        assert_eq!(read_all::<u16>(&path), data);
+    }
     // And parallel reads through the decoder pool.
     let source = TiffSource::<u16>::open(&path).unwrap();
     let rgrid = tesserae::ChunkGrid::new(&shape, &[5, 9, 36]).unwrap();

@@ -45,11 +45,25 @@ struct Plane<T> {
     filled: usize,
 }
 
+/// The planes being filled, shared by the writing threads.
 struct State<T> {
-    output: Output,
+    /// Pages before this one have been handed to the encoder.
     next_page: usize,
     pending: BTreeMap<usize, Plane<T>>,
     failed: Option<String>,
+}
+
+impl<T> State<T> {
+    /// Takes the next page out when it is complete.
+    fn take_ready(&mut self, plane_len: usize) -> Option<(usize, Plane<T>)> {
+        let page = self.next_page;
+        if self.pending.get(&page)?.filled < plane_len {
+            return None;
+        }
+        let plane = self.pending.remove(&page)?;
+        self.next_page += 1;
+        Some((page, plane))
+    }
 }
 
 /// Tags written with every page.
@@ -109,6 +123,9 @@ pub struct TiffSink<T> {
     /// A second handle on the temporary file, to sync it at commit.
     file: File,
     state: Mutex<State<T>>,
+    /// The encoder, locked apart from the planes so that threads keep filling
+    /// planes while one of them encodes.
+    output: Mutex<Output>,
     committed: bool,
     elem: PhantomData<fn() -> T>,
 }
@@ -211,11 +228,11 @@ impl<T: Element> TiffSink<T> {
             bigtiff_threshold: DEFAULT_BIGTIFF_THRESHOLD,
             file: handle,
             state: Mutex::new(State {
-                output: Output::Pending(file),
                 next_page: 0,
                 pending: BTreeMap::new(),
                 failed: None,
             }),
+            output: Mutex::new(Output::Pending(file)),
             committed: false,
             elem: PhantomData,
         })
@@ -256,28 +273,55 @@ impl<T: Element> TiffSink<T> {
         data + self.pages() as u64 * per_page
     }
 
-    /// Writes every complete page that directly follows the written ones.
-    fn flush(&self, state: &mut State<T>) -> Result<()> {
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Encodes every complete page that directly follows the encoded ones.
+    ///
+    /// Only the thread holding the encoder encodes; others return at once
+    /// (unless `wait`), leaving their complete pages to it: it checks for
+    /// ready pages again after letting the encoder go, so none is left behind.
+    fn drain(&self, wait: bool) -> Result<()> {
         let plane_len = self.plane_len();
-        while state
-            .pending
-            .get(&state.next_page)
-            .is_some_and(|p| p.filled >= plane_len)
-        {
-            let Some(plane) = state.pending.remove(&state.next_page) else {
-                break;
+        loop {
+            let mut output = match self.output.try_lock() {
+                Ok(guard) => guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) if wait => {
+                    self.output.lock().unwrap_or_else(|e| e.into_inner())
+                }
+                Err(std::sync::TryLockError::WouldBlock) => return Ok(()),
             };
-            let first = state.next_page == 0;
-            let result = self.encode_page(&mut state.output, &plane.data, first);
-            if let Err(e) = result {
-                state.failed = Some(e.to_string());
-                state.output = Output::Closed;
-                state.pending.clear();
-                return Err(e);
+            loop {
+                let ready = {
+                    let mut state = self.lock_state();
+                    if let Some(message) = &state.failed {
+                        return Err(Error::Failed(message.clone()));
+                    }
+                    state.take_ready(plane_len)
+                };
+                let Some((page, plane)) = ready else { break };
+                if let Err(e) = self.encode_page(&mut output, &plane.data, page == 0) {
+                    *output = Output::Closed;
+                    let mut state = self.lock_state();
+                    state.failed = Some(e.to_string());
+                    state.pending.clear();
+                    return Err(e);
+                }
             }
-            state.next_page += 1;
+            drop(output);
+            let more = {
+                let state = self.lock_state();
+                state
+                    .pending
+                    .get(&state.next_page)
+                    .is_some_and(|p| p.filled >= plane_len)
+            };
+            if !more {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     #[allow(clippy::ptr_arg)] // a `Vec` (sized) is what `Any` can downcast
@@ -454,7 +498,7 @@ impl<T: Element> Sink for TiffSink<T> {
         let width = self.shape[n - 1];
         let plane_len = self.plane_len();
         let lead_shape = &self.shape[..n - 2];
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.lock_state();
         if let Some(message) = &state.failed {
             return Err(Error::Failed(message.clone()));
         }
@@ -490,10 +534,12 @@ impl<T: Element> Sink for TiffSink<T> {
             }
             plane.filled += view.len();
         }
-        self.flush(&mut state)
+        drop(state);
+        self.drain(false)
     }
 
     fn commit(&mut self) -> Result<()> {
+        self.drain(true)?;
         let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
         if let Some(message) = &state.failed {
             return Err(Error::Failed(message.clone()));
@@ -506,7 +552,7 @@ impl<T: Element> Sink for TiffSink<T> {
                 state.next_page
             )));
         }
-        state.output = Output::Closed;
+        *self.output.get_mut().unwrap_or_else(|e| e.into_inner()) = Output::Closed;
         self.file.sync_all().map_err(|e| Error::io(&self.path, e))?;
         std::fs::rename(&self.temp, &self.path).map_err(|e| Error::io(&self.path, e))?;
         self.committed = true;
@@ -517,9 +563,7 @@ impl<T: Element> Sink for TiffSink<T> {
 impl<T> Drop for TiffSink<T> {
     fn drop(&mut self) {
         if !self.committed {
-            if let Ok(state) = self.state.get_mut() {
-                state.output = Output::Closed;
-            }
+            *self.output.get_mut().unwrap_or_else(|e| e.into_inner()) = Output::Closed;
             let _ = std::fs::remove_file(&self.temp);
         }
     }
