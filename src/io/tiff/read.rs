@@ -35,7 +35,8 @@ pub(super) struct Layout {
     shape: Vec<usize>,
     chunk_shape: Vec<usize>,
     dtype: DataType,
-    pages: usize,
+    /// Number of page directories in the file.
+    directories: usize,
     height: usize,
     width: usize,
     voxel_size: Option<VoxelSize>,
@@ -315,12 +316,13 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
     }
     let (height, width) = (first.height, first.width);
     let text = description.as_deref().unwrap_or("");
+    let directories = pages;
     let contiguous = contiguous_stack(text, &first, pages, header);
-    let ((shape, z_only), pages) = match &contiguous {
-        Some((shape, images, _)) => ((shape.clone(), !imagej_has_more_axes(text)), *images),
-        None => (page_shape(path, text, pages, height, width)?, pages),
+    let (shape, z_only) = match &contiguous {
+        Some((shape, _)) => (shape.clone(), !imagej_has_more_axes(text)),
+        None => page_shape(path, text, pages, height, width)?,
     };
-    let contiguous = contiguous.map(|(_, _, c)| c);
+    let contiguous = contiguous.map(|(_, c)| c);
     let ndim = shape.len();
     let mut chunk_shape = vec![1; ndim];
     chunk_shape[ndim - 2] = first.chunk.0;
@@ -349,7 +351,7 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
         shape,
         chunk_shape,
         dtype: first.dtype,
-        pages,
+        directories,
         height,
         width,
         voxel_size,
@@ -361,14 +363,14 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
 
 /// ImageJ's layout for stacks beyond 4 GiB: a single directory whose
 /// description counts `images` planes, stored uncompressed back to back from
-/// the first page's data on. Returns the shape, the number of planes and where
-/// they start, when the file is such a stack and holds all of its bytes.
+/// the first page's data on. Returns the shape and where the planes start,
+/// when the file is such a stack and holds all of its bytes.
 fn contiguous_stack(
     description: &str,
     first: &Page,
     pages: usize,
     header: Header,
-) -> Option<(Vec<usize>, usize, Contiguous)> {
+) -> Option<(Vec<usize>, Contiguous)> {
     let ij = ImageJDescription::parse(description)?;
     let images = ij.images.filter(|&n| pages == 1 && n > 1)?;
     let offset = first.contiguous_start?;
@@ -381,7 +383,7 @@ fn contiguous_stack(
         return None;
     }
     let swap = header.big_endian != cfg!(target_endian = "big");
-    Some((shape, images, Contiguous { offset, swap }))
+    Some((shape, Contiguous { offset, swap }))
 }
 
 fn imagej_has_more_axes(description: &str) -> bool {
@@ -497,7 +499,7 @@ impl<T: Element> TiffSource<T> {
                 found: layout.dtype,
             });
         }
-        let page = layout.pages - 1;
+        let page = layout.directories - 1;
         Ok(TiffSource {
             path: path.to_path_buf(),
             layout,
