@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::{DataType, Element, Sink, Source, VoxelSize};
 use crate::error::{Error, Result};
 
+pub mod metadata;
 pub mod tiff;
 pub mod zarr;
 
