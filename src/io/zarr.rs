@@ -65,9 +65,10 @@ use zarrs::array::data_type::{
 };
 use zarrs::array::{
     Array, ArrayBuilder, ArrayCreateError, ArrayError, ArrayMetadata, ArrayShardedExt,
-    ArraySubset, BytesToBytesCodecTraits, CodecOptions,
+    ArraySubset, BytesToBytesCodecTraits, CodecOptions, FillValue,
 };
 use zarrs::filesystem::FilesystemStore;
+use zarrs::plugin::PluginCreateError;
 use zarrs::storage::StorageError;
 
 use crate::engine::{
@@ -360,7 +361,7 @@ impl<T: Element> ZarrSink<T> {
             to_u64(shape),
             to_u64(&zarr_chunks),
             T::DTYPE.name(),
-            vec![0u8; T::DTYPE.size()],
+            FillValue::new(vec![0u8; T::DTYPE.size()]),
         );
         builder
             .bytes_to_bytes_codecs(compressors)
@@ -588,7 +589,7 @@ impl Opened {
         let codecs = if codecs.is_empty() {
             "uncompressed".to_string()
         } else {
-            codecs.join("+")
+            codecs.join(" ")
         };
         format!("zarr {version} {codecs}")
     }
@@ -937,24 +938,29 @@ fn remove_path(path: &Path) -> Result<()> {
 /// Maps an error opening an array.
 fn create_error(path: &Path, error: ArrayCreateError) -> Error {
     match error {
-        ArrayCreateError::DataTypeCreateError(e) => {
-            Error::unsupported(path, format!("data type: {e}"))
-        }
-        ArrayCreateError::CodecsCreateError(e) => Error::unsupported(path, format!("codec: {e}")),
-        ArrayCreateError::ChunkGridCreateError(e) => {
-            Error::unsupported(path, format!("chunk grid: {e}"))
-        }
+        ArrayCreateError::DataTypeCreateError(e) => plugin_error(path, "data type", e),
+        ArrayCreateError::CodecsCreateError(e) => plugin_error(path, "codec", e),
+        ArrayCreateError::ChunkGridCreateError(e) => plugin_error(path, "chunk grid", e),
         ArrayCreateError::ChunkKeyEncodingCreateError(e) => {
-            Error::unsupported(path, format!("chunk key encoding: {e}"))
+            plugin_error(path, "chunk key encoding", e)
         }
         ArrayCreateError::StorageTransformersCreateError(e) => {
-            Error::unsupported(path, format!("storage transformer: {e}"))
+            plugin_error(path, "storage transformer", e)
         }
         ArrayCreateError::StorageError(e) => storage_error(path, e),
         ArrayCreateError::MissingMetadata => {
             Error::format(path, "no Zarr metadata (zarr.json, .zarray or .zgroup)")
         }
         other => Error::format(path, other),
+    }
+}
+
+/// Maps an error creating a data type, codec, … from metadata: an unknown one
+/// is unsupported, a known one with a broken configuration is a format error.
+fn plugin_error(path: &Path, what: &str, error: PluginCreateError) -> Error {
+    match error {
+        PluginCreateError::Unsupported(e) => Error::unsupported(path, format!("{what}: {e}")),
+        other => Error::format(path, format!("invalid {what}: {other}")),
     }
 }
 
