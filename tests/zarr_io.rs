@@ -112,12 +112,7 @@ fn codecs_from_zarr_python() {
     assert_fixture::<u16>("v2_bigendian.zarr", &shape, &chunks, "zarr v2 zlib");
     assert_fixture::<u16>("v3_gzip.zarr", &shape, &chunks, "zarr v3 gzip");
     // Sharded: the source's chunks are the inner chunks.
-    assert_fixture::<u16>(
-        "v3_sharded.zarr",
-        &shape,
-        &chunks,
-        "zarr v3 sharded zstd",
-    );
+    assert_fixture::<u16>("v3_sharded.zarr", &shape, &chunks, "zarr v3 sharded zstd");
 }
 
 #[test]
@@ -162,7 +157,10 @@ fn ome_zarr_v04_multiscales() {
         expected::<u16>(&[5, 4, 5])
     );
     let level2 = ZarrSource::<u16>::open_level(&path, 2);
-    assert!(matches!(level2, Err(Error::InvalidArgument(_))), "{level2:?}");
+    assert!(
+        matches!(level2, Err(Error::InvalidArgument(_))),
+        "{level2:?}"
+    );
 
     // A level opened directly takes its voxel size from the parent multiscale.
     let direct = ZarrSource::<u16>::open(&fixture("ome_v04.zarr/1")).unwrap();
@@ -199,7 +197,10 @@ fn ome_zarr_v05_multiscales_keep_spatial_axes() {
 #[test]
 fn bad_input_is_a_typed_error() {
     let missing = probe(&fixture("no_such.zarr"));
-    assert!(matches!(missing, Err(Error::NotFound { .. })), "{missing:?}");
+    assert!(
+        matches!(missing, Err(Error::NotFound { .. })),
+        "{missing:?}"
+    );
     let missing_inner = probe(&fixture("nested.zarr/a/nope"));
     assert!(
         matches!(missing_inner, Err(Error::NotFound { .. })),
@@ -213,7 +214,10 @@ fn bad_input_is_a_typed_error() {
         "bad_chunks_rank.zarr",
     ] {
         let error = probe(&fixture(name));
-        assert!(matches!(error, Err(Error::Format { .. })), "{name}: {error:?}");
+        assert!(
+            matches!(error, Err(Error::Format { .. })),
+            "{name}: {error:?}"
+        );
     }
 
     for (name, dtype) in [
@@ -248,7 +252,10 @@ fn bad_input_is_a_typed_error() {
 
     let source = ZarrSource::<u16>::open(&fixture("v3_uint16.zarr")).unwrap();
     let outside = source.read(&Region::new(vec![4, 0, 0], vec![2, 7, 9]));
-    assert!(matches!(outside, Err(Error::InvalidArgument(_))), "{outside:?}");
+    assert!(
+        matches!(outside, Err(Error::InvalidArgument(_))),
+        "{outside:?}"
+    );
 }
 
 #[test]
@@ -279,7 +286,10 @@ fn sink_rejects_bad_requests() {
     };
     assert!(ZarrSink::<u8>::create(&path, &[8, 8], &[4, 4], &shards).is_err());
     let no_parent = ZarrSink::<u8>::create(&dir.path().join("a/b.zarr"), &[8], &[4], &options);
-    assert!(matches!(no_parent, Err(Error::NotFound { .. })), "{no_parent:?}");
+    assert!(
+        matches!(no_parent, Err(Error::NotFound { .. })),
+        "{no_parent:?}"
+    );
     // Nothing was left behind.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 
@@ -288,12 +298,18 @@ fn sink_rejects_bad_requests() {
         &Region::new(vec![0, 0], vec![2, 2]),
         ArrayD::zeros(vec![2, 3]).view(),
     );
-    assert!(matches!(wrong, Err(Error::ShapeMismatch { .. })), "{wrong:?}");
+    assert!(
+        matches!(wrong, Err(Error::ShapeMismatch { .. })),
+        "{wrong:?}"
+    );
     let outside = sink.write(
         &Region::new(vec![7, 0], vec![2, 2]),
         ArrayD::zeros(vec![2, 2]).view(),
     );
-    assert!(matches!(outside, Err(Error::InvalidArgument(_))), "{outside:?}");
+    assert!(
+        matches!(outside, Err(Error::InvalidArgument(_))),
+        "{outside:?}"
+    );
 }
 
 #[test]
@@ -301,8 +317,11 @@ fn dropped_sink_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.zarr");
     let sink = ZarrSink::<f64>::create(&path, &[6, 6], &[4, 4], &WriteOptions::default()).unwrap();
-    sink.write(&Region::full(&[6, 6]), ArrayD::from_elem(vec![6, 6], 1.5).view())
-        .unwrap();
+    sink.write(
+        &Region::full(&[6, 6]),
+        ArrayD::from_elem(vec![6, 6], 1.5).view(),
+    )
+    .unwrap();
     assert!(!path.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     drop(sink);
@@ -315,10 +334,16 @@ fn existing_output_is_refused_or_replaced_at_commit() {
     let path = dir.path().join("out.zarr");
     let write = |value: u32, options: &WriteOptions| -> tesserae::Result<ZarrSink<u32>> {
         let sink = ZarrSink::<u32>::create(&path, &[3, 4], &[2, 2], options)?;
-        sink.write(&Region::full(&[3, 4]), ArrayD::from_elem(vec![3, 4], value).view())?;
+        sink.write(
+            &Region::full(&[3, 4]),
+            ArrayD::from_elem(vec![3, 4], value).view(),
+        )?;
         Ok(sink)
     };
-    write(1, &WriteOptions::default()).unwrap().commit().unwrap();
+    write(1, &WriteOptions::default())
+        .unwrap()
+        .commit()
+        .unwrap();
 
     let refused = write(2, &WriteOptions::default());
     assert!(matches!(refused, Err(Error::Exists { .. })), "{refused:?}");
@@ -510,3 +535,102 @@ proptest! {
     }
 }
 
+/// The arrays of fixtures/zarr/written/, checked by fixtures/zarr/check_written.py:
+/// (name, dtype, shape, chunks, compression, inner chunks, voxel size).
+type Written = (
+    &'static str,
+    DataType,
+    &'static [usize],
+    &'static [usize],
+    Compression,
+    Option<&'static [usize]>,
+    Option<(&'static [f64], &'static str)>,
+);
+
+const WRITTEN: [Written; 4] = [
+    (
+        "u16_zstd_voxel.zarr",
+        DataType::U16,
+        &[5, 7, 9],
+        &[2, 3, 4],
+        Compression::Zstd,
+        None,
+        Some((&[2.0, 0.5, 0.5], "micrometer")),
+    ),
+    (
+        "f64_gzip.zarr",
+        DataType::F64,
+        &[7, 9],
+        &[4, 5],
+        Compression::Deflate,
+        None,
+        None,
+    ),
+    (
+        "i8_sharded_raw.zarr",
+        DataType::I8,
+        &[5, 7, 9],
+        &[4, 6, 8],
+        Compression::None,
+        Some(&[2, 3, 4]),
+        None,
+    ),
+    (
+        "u64_zstd.zarr",
+        DataType::U64,
+        &[7, 9],
+        &[3, 3],
+        Compression::Zstd,
+        None,
+        None,
+    ),
+];
+
+fn write_formula<T: Formula>(path: &Path, spec: &Written) -> tesserae::Result<()> {
+    let (_, _, shape, chunks, compression, inner, voxel) = *spec;
+    let options = WriteOptions {
+        overwrite: true,
+        compression: Some(compression),
+        shard_inner_chunks: inner.map(<[usize]>::to_vec),
+        voxel_size: voxel.map(|(size, unit)| VoxelSize::new(size.to_vec(), Some(unit.into()))),
+    };
+    let image = expected::<T>(shape);
+    let mut sink = ZarrSink::<T>::create(path, shape, chunks, &options)?;
+    // Unaligned blocks of 3 along the first axis.
+    for start in (0..shape[0]).step_by(3) {
+        let mut extent = shape.to_vec();
+        extent[0] = 3.min(shape[0] - start);
+        let mut corner = vec![0; shape.len()];
+        corner[0] = start;
+        let block = Region::new(corner, extent);
+        sink.write(&block, block.view(&image))?;
+    }
+    sink.commit()
+}
+
+/// Regenerates fixtures/zarr/written/ (run with `--ignored`, then check_written.py).
+#[test]
+#[ignore]
+fn write_arrays_for_zarr_python() {
+    let dir = fixture("written");
+    std::fs::create_dir_all(&dir).unwrap();
+    for spec in &WRITTEN {
+        with_dtype!(spec.1, T => write_formula::<T>(&dir.join(spec.0), spec)).unwrap();
+    }
+}
+
+fn check_written<T: Formula>(spec: &Written) {
+    let path = fixture("written").join(spec.0);
+    assert_eq!(read_all::<T>(&path), expected::<T>(spec.2), "{}", spec.0);
+    let voxel = spec
+        .6
+        .map(|(size, unit)| VoxelSize::new(size.to_vec(), Some(unit.into())));
+    assert_eq!(probe(&path).unwrap().voxel_size, voxel, "{}", spec.0);
+}
+
+#[test]
+fn arrays_checked_by_zarr_python_read_back() {
+    for spec in &WRITTEN {
+        with_dtype!(spec.1, T => check_written::<T>(spec));
+    }
+}

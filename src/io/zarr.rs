@@ -64,8 +64,8 @@ use zarrs::array::data_type::{
     UInt16DataType, UInt32DataType, UInt64DataType, UInt8DataType,
 };
 use zarrs::array::{
-    Array, ArrayBuilder, ArrayCreateError, ArrayError, ArrayMetadata, ArrayShardedExt,
-    ArraySubset, BytesToBytesCodecTraits, CodecOptions, FillValue,
+    Array, ArrayBuilder, ArrayCreateError, ArrayError, ArrayMetadata, ArrayShardedExt, ArraySubset,
+    BytesToBytesCodecTraits, CodecOptions, FillValue,
 };
 use zarrs::filesystem::FilesystemStore;
 use zarrs::plugin::PluginCreateError;
@@ -390,7 +390,12 @@ impl<T: Element> ZarrSink<T> {
     }
 
     /// Writes the part of `data` (which covers `region`) that falls in chunk `index`.
-    fn write_chunk(&self, index: &[usize], region: &Region, data: &ArrayViewD<'_, T>) -> Result<()> {
+    fn write_chunk(
+        &self,
+        index: &[usize],
+        region: &Region,
+        data: &ArrayViewD<'_, T>,
+    ) -> Result<()> {
         let chunk = self.grid.chunk_region(index);
         let Some(piece) = chunk.intersect(region) else {
             return Ok(());
@@ -535,9 +540,8 @@ impl Opened {
 
         let store = FilesystemStore::new(&root).map_err(|e| Error::format(path, e))?;
         let array = Array::open(Arc::new(store), &node).map_err(|e| create_error(path, e))?;
-        let dtype = element_type(&array).ok_or_else(|| {
-            Error::unsupported(path, format!("data type {}", array.data_type()))
-        })?;
+        let dtype = element_type(&array)
+            .ok_or_else(|| Error::unsupported(path, format!("data type {}", array.data_type())))?;
         if let ArrayMetadata::V3(metadata) = array.metadata() {
             if metadata.chunk_grid.name() != "regular" {
                 return Err(Error::unsupported(
