@@ -19,7 +19,10 @@
 //! The native [`Source::chunk_shape`] of a sharded array is its **inner chunk**
 //! shape: that is the unit zarrs decodes on its own (a region read inside one
 //! inner chunk reads only that chunk's bytes from the shard), and it keeps the
-//! memory per task small while shards are often hundreds of MiB.
+//! memory per task small while shards are often hundreds of MiB. (When codecs
+//! follow the sharding codec, a shard decodes only as a whole, and the shard
+//! shape is the chunk shape.) A [`ZarrSink`]'s chunk shape is the shard shape:
+//! a shard is written whole, or re-encoded whole.
 //!
 //! # Voxel size
 //!
@@ -469,10 +472,17 @@ impl<T: Element> Sink for ZarrSink<T> {
             });
         }
         if exists {
-            let old = temporary_path(&self.path).with_extension("old");
+            let mut old = self.temporary.clone().into_os_string();
+            old.push(".old");
+            let old = PathBuf::from(old);
             remove_path(&old)?;
             std::fs::rename(&self.path, &old).map_err(|e| Error::io(&self.path, e))?;
-            std::fs::rename(&self.temporary, &self.path).map_err(|e| Error::io(&self.path, e))?;
+            if let Err(e) = std::fs::rename(&self.temporary, &self.path) {
+                // Put the old output back rather than leave nothing.
+                let _ = std::fs::rename(&old, &self.path);
+                return Err(Error::io(&self.path, e));
+            }
+            self.committed = true;
             remove_path(&old)?;
         } else {
             std::fs::rename(&self.temporary, &self.path).map_err(|e| Error::io(&self.path, e))?;
@@ -553,7 +563,7 @@ impl Opened {
         let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
         let origin = vec![0; shape.len()];
         let chunk_shape = match array.effective_subchunk_shape() {
-            Some(inner) if array.is_sharded() => inner,
+            Some(inner) if array.is_exclusively_sharded() => inner,
             _ => array
                 .chunk_shape(&origin)
                 .map_err(|e| array_error(path, e))?,
