@@ -258,6 +258,52 @@ fn bad_input_is_a_typed_error() {
     );
 }
 
+/// Copies a fixture directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn corrupt_chunks_are_format_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, chunk) in [
+        ("v3_gzip.zarr", "c/0/0/0"),
+        ("v3_sharded.zarr", "c/0/0/0"),
+        ("v2_uint8.zarr", "0.0"),
+        ("v2_zlib.zarr", "0.0.0"),
+    ] {
+        let path = dir.path().join(name);
+        copy_tree(&fixture(name), &path);
+        let source = ZarrSource::<u16>::open(&path);
+        let region = Region::new(vec![0; 3], vec![1; 3]);
+        for garbage in [&b"not a chunk at all"[..], &[][..]] {
+            std::fs::write(path.join(chunk), garbage).unwrap();
+            let result = match &source {
+                Ok(source) => source.read(&region).map(|_| ()),
+                Err(_) => {
+                    let source = ZarrSource::<u8>::open(&path).unwrap();
+                    source
+                        .read(&Region::new(vec![0; 2], vec![1; 2]))
+                        .map(|_| ())
+                }
+            };
+            assert!(
+                matches!(result, Err(Error::Format { .. })),
+                "{name} {garbage:?}: {result:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn sink_rejects_bad_requests() {
     let dir = tempfile::tempdir().unwrap();
@@ -310,6 +356,46 @@ fn sink_rejects_bad_requests() {
         matches!(outside, Err(Error::InvalidArgument(_))),
         "{outside:?}"
     );
+}
+
+#[test]
+fn a_failing_store_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.zarr");
+    let sink = ZarrSink::<u8>::create(&path, &[4, 4], &[2, 2], &WriteOptions::default()).unwrap();
+    // Replace the sink's temporary directory by a file: chunk writes must fail.
+    let temporary = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::remove_dir_all(&temporary).unwrap();
+    std::fs::write(&temporary, b"in the way").unwrap();
+    let result = sink.write(
+        &Region::full(&[4, 4]),
+        ArrayD::from_elem(vec![4, 4], 1).view(),
+    );
+    let error = result.unwrap_err();
+    assert!(matches!(error, Error::Io { .. }), "{error:?}");
+    assert!(!error.is_bad_input());
+}
+
+#[test]
+fn concurrent_partial_chunk_writes_are_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.zarr");
+    let shape = [96, 64];
+    let image = ArrayD::from_shape_fn(IxDyn(&shape), |i| (i[0] * 64 + i[1]) as u32 + 1);
+    let mut sink =
+        ZarrSink::<u32>::create(&path, &shape, &[32, 32], &WriteOptions::default()).unwrap();
+    // Every row touches two chunks and shares them with 31 other rows.
+    (0..shape[0]).into_par_iter().for_each(|y| {
+        let row = Region::new(vec![y, 0], vec![1, shape[1]]);
+        sink.write(&row, row.view(&image)).unwrap();
+    });
+    sink.commit().unwrap();
+    assert_eq!(read_all::<u32>(&path), image);
 }
 
 #[test]

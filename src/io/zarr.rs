@@ -54,6 +54,7 @@
 //! spanning several chunks uses the current rayon pool's thread count, and zarrs
 //! runs it on that pool.
 
+use std::io::ErrorKind;
 use std::marker::PhantomData;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -68,7 +69,7 @@ use zarrs::array::data_type::{
 };
 use zarrs::array::{
     Array, ArrayBuilder, ArrayCreateError, ArrayError, ArrayMetadata, ArrayShardedExt, ArraySubset,
-    BytesToBytesCodecTraits, CodecOptions, FillValue,
+    BytesToBytesCodecTraits, CodecError, CodecOptions, FillValue,
 };
 use zarrs::filesystem::FilesystemStore;
 use zarrs::plugin::PluginCreateError;
@@ -982,7 +983,9 @@ fn plugin_error(path: &Path, what: &str, error: PluginCreateError) -> Error {
 fn array_error(path: &Path, error: ArrayError) -> Error {
     match error {
         ArrayError::StorageError(e) => storage_error(path, e),
-        ArrayError::CodecError(e) => Error::format(path, format!("cannot decode a chunk: {e}")),
+        ArrayError::CodecError(CodecError::IOError(e)) => io_error(path, &e),
+        ArrayError::CodecError(CodecError::StorageError(e)) => storage_error(path, e),
+        ArrayError::CodecError(e) => Error::format(path, format!("invalid chunk data: {e}")),
         other => Error::Failed(format!("{}: {other}", path.display())),
     }
 }
@@ -990,10 +993,21 @@ fn array_error(path: &Path, error: ArrayError) -> Error {
 /// Maps a store error.
 fn storage_error(path: &Path, error: StorageError) -> Error {
     match error {
-        StorageError::IOError(e) => Error::io(path, std::io::Error::new(e.kind(), e.to_string())),
+        StorageError::IOError(e) => io_error(path, &e),
         StorageError::InvalidMetadata(key, message) => {
             Error::format(path, format!("invalid metadata {key}: {message}"))
         }
         other => Error::Failed(format!("{}: {other}", path.display())),
+    }
+}
+
+/// Maps an I/O error from zarrs: decoders report malformed data, and the store a
+/// truncated file, as I/O errors of the kinds that are format errors here.
+fn io_error(path: &Path, error: &std::io::Error) -> Error {
+    match error.kind() {
+        ErrorKind::InvalidData | ErrorKind::InvalidInput | ErrorKind::UnexpectedEof => {
+            Error::format(path, format!("invalid chunk data: {error}"))
+        }
+        kind => Error::io(path, std::io::Error::new(kind, error.to_string())),
     }
 }
