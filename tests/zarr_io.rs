@@ -385,17 +385,40 @@ fn a_failing_store_is_an_io_error() {
 fn concurrent_partial_chunk_writes_are_not_lost() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rows.zarr");
-    let shape = [96, 64];
+    let shape = [128, 64];
     let image = ArrayD::from_shape_fn(IxDyn(&shape), |i| (i[0] * 64 + i[1]) as u32 + 1);
     let mut sink =
-        ZarrSink::<u32>::create(&path, &shape, &[32, 32], &WriteOptions::default()).unwrap();
-    // Every row touches two chunks and shares them with 31 other rows.
+        ZarrSink::<u32>::create(&path, &shape, &[128, 32], &WriteOptions::default()).unwrap();
+    // Every row touches both chunks, as every other row does.
     (0..shape[0]).into_par_iter().for_each(|y| {
         let row = Region::new(vec![y, 0], vec![1, shape[1]]);
         sink.write(&row, row.view(&image)).unwrap();
     });
     sink.commit().unwrap();
     assert_eq!(read_all::<u32>(&path), image);
+}
+
+#[test]
+fn partly_written_chunks_keep_the_fill_value_and_complete_chunks_take_no_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("part.zarr");
+    let mut sink =
+        ZarrSink::<i32>::create(&path, &[5, 6], &[2, 4], &WriteOptions::default()).unwrap();
+    // Rows 0..3 of columns 2..6: chunk (0, 0) half, (0, 1) whole, (1, 0) and (1, 1) in part.
+    let block = Region::new(vec![0, 2], vec![3, 4]);
+    sink.write(&block, ArrayD::from_elem(vec![3, 4], -9).view())
+        .unwrap();
+    let again = sink.write(
+        &Region::new(vec![0, 4], vec![1, 1]),
+        ArrayD::from_elem(vec![1, 1], 5).view(),
+    );
+    assert!(matches!(again, Err(Error::InvalidArgument(_))), "{again:?}");
+    sink.commit().unwrap();
+    let all = read_all::<i32>(&path);
+    for ((y, x), &v) in all.indexed_iter().map(|(i, v)| ((i[0], i[1]), v)) {
+        let inside = y < 3 && x >= 2;
+        assert_eq!(v, if inside { -9 } else { 0 }, "({y}, {x})");
+    }
 }
 
 #[test]

@@ -44,7 +44,10 @@
 //! [`Compression::None`] no compression), and sharding when
 //! [`WriteOptions::shard_inner_chunks`] is set (the chunk shape then is the shard
 //! shape). The array is built in a temporary sibling directory and renamed into
-//! place by [`Sink::commit`].
+//! place by [`Sink::commit`]; unaligned writes are assembled in memory, chunk by
+//! chunk, rather than read back and re-encoded (see [`ZarrSink`]). An array path
+//! inside a store (`store.zarr/labels`) writes only the array's own directory:
+//! the parent directory must exist, and no group metadata is written for it.
 //!
 //! # Threads
 //!
@@ -54,9 +57,11 @@
 //! spanning several chunks uses the current rayon pool's thread count, and zarrs
 //! runs it on that pool.
 
+use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::marker::PhantomData;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ndarray::{ArrayD, ArrayViewD};
@@ -86,8 +91,6 @@ use crate::io::{temporary_path, Compression, ImageInfo, WriteOptions};
 const ZSTD_LEVEL: i32 = 3;
 /// The gzip level of [`Compression::Deflate`].
 const GZIP_LEVEL: u32 = 6;
-/// Number of lock stripes serialising partial-chunk writes.
-const LOCK_STRIPES: usize = 64;
 /// The attribute key of the voxel size written by [`ZarrSink`].
 const ATTRIBUTE_KEY: &str = "tesserae";
 
@@ -229,11 +232,16 @@ impl<T: Element> Source for ZarrSource<T> {
 
 /// A Zarr v3 array written region by region, made visible by [`Sink::commit`].
 ///
-/// Writes of whole chunks (the regions of [`Sink::chunk_shape`]) go straight to
-/// the store. A write covering part of a chunk reads, updates and re-encodes
-/// that chunk under a lock, so writes of disjoint regions from several threads
-/// are correct however they are cut. Dropping the sink without committing
-/// removes everything it wrote.
+/// Writes of whole chunks (the regions of [`Sink::chunk_shape`]) are encoded
+/// and stored at once. The parts of a write that cover a chunk only partly are
+/// copied into an in-memory buffer for that chunk, which is encoded and stored
+/// as soon as writes have covered it, or at commit (the unwritten rest keeps
+/// the fill value 0). Chunks are never read back and re-encoded, so writes of
+/// disjoint regions from several threads are correct however they are cut; the
+/// memory held is the partly written chunks (for row-by-row writes, one row of
+/// chunks). Every voxel is written once: a write into a chunk that is already
+/// complete is an [`Error::InvalidArgument`]. Dropping the sink without
+/// committing removes everything it wrote.
 ///
 /// ```
 /// # let dir = tempfile::tempdir()?;
@@ -265,7 +273,10 @@ pub struct ZarrSink<T> {
     overwrite: bool,
     grid: ChunkGrid,
     zarr_chunks: Vec<usize>,
-    locks: Vec<Mutex<()>>,
+    /// Chunks assembled from partial writes, by linear chunk index.
+    partial: Mutex<HashMap<usize, Partial<T>>>,
+    /// One bit per chunk: stored whole, or completed from partial writes.
+    stored: Vec<AtomicU64>,
     committed: bool,
     element: PhantomData<fn(T)>,
 }
@@ -376,6 +387,9 @@ impl<T: Element> ZarrSink<T> {
         let array = builder
             .build(Arc::new(store), "/")
             .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))?;
+        let stored = (0..grid.num_chunks().div_ceil(64))
+            .map(|_| AtomicU64::new(0))
+            .collect();
         let sink = ZarrSink {
             array,
             path: path.into(),
@@ -383,7 +397,8 @@ impl<T: Element> ZarrSink<T> {
             overwrite: options.overwrite,
             grid,
             zarr_chunks,
-            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            partial: Mutex::new(HashMap::new()),
+            stored,
             committed: false,
             element: PhantomData,
         };
@@ -393,7 +408,9 @@ impl<T: Element> ZarrSink<T> {
         Ok(sink)
     }
 
-    /// Writes the part of `data` (which covers `region`) that falls in chunk `index`.
+    /// Writes the part of `data` (which covers `region`) that falls in chunk `index`:
+    /// straight to the store when it is the whole chunk, else into the chunk's
+    /// buffer, which is stored once complete.
     fn write_chunk(
         &self,
         index: &[usize],
@@ -405,29 +422,86 @@ impl<T: Element> ZarrSink<T> {
             return Ok(());
         };
         let view = piece.relative_to(region).view(data);
+        let linear = self.grid.linear_index(index);
+        let twice = || {
+            Error::InvalidArgument(format!(
+                "{}: region {region} writes into chunk {index:?} again after it was complete \
+                 (a Zarr sink takes every voxel once)",
+                self.path.display()
+            ))
+        };
+        if piece == chunk {
+            if self.lock_partial().contains_key(&linear) {
+                return Err(twice());
+            }
+            self.mark_stored(linear);
+            return self.store(index, &chunk, view);
+        }
+        let complete = {
+            let mut partial = self.lock_partial();
+            if self.is_stored(linear) {
+                return Err(twice());
+            }
+            let buffer = partial.entry(linear).or_insert_with(|| Partial {
+                data: ArrayD::zeros(chunk.shape().to_vec()),
+                written: 0,
+            });
+            piece
+                .relative_to(&chunk)
+                .view_mut(&mut buffer.data)
+                .assign(&view);
+            buffer.written += piece.len();
+            if buffer.written >= chunk.len() {
+                self.mark_stored(linear);
+                partial.remove(&linear)
+            } else {
+                None
+            }
+        };
+        match complete {
+            Some(buffer) => self.store(index, &chunk, buffer.data.view()),
+            None => Ok(()),
+        }
+    }
+
+    /// Encodes and stores a whole chunk (`data` covers the chunk's part of the array).
+    fn store(&self, index: &[usize], chunk: &Region, data: ArrayViewD<'_, T>) -> Result<()> {
         let zarr_index = to_u64(index);
         let options = codec_options(true);
-        let stored = if piece == chunk {
-            if chunk.shape() == self.zarr_chunks.as_slice() {
-                self.array.store_chunk_opt(&zarr_index, &view, &options)
-            } else {
-                let mut padded = ArrayD::<T>::zeros(self.zarr_chunks.clone());
-                Region::full(chunk.shape())
-                    .view_mut(&mut padded)
-                    .assign(&view);
-                self.array.store_chunk_opt(&zarr_index, padded, &options)
-            }
+        let stored = if chunk.shape() == self.zarr_chunks.as_slice() {
+            self.array.store_chunk_opt(&zarr_index, &data, &options)
         } else {
-            let stripe = self.grid.linear_index(index) % LOCK_STRIPES;
-            let _guard = self.locks[stripe]
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let within = subset(&piece.relative_to(&chunk));
-            self.array
-                .store_chunk_subset_opt(&zarr_index, &within, &view, &options)
+            // A chunk at the array's end: pad it to the full chunk shape.
+            let mut padded = ArrayD::<T>::zeros(self.zarr_chunks.clone());
+            Region::full(chunk.shape())
+                .view_mut(&mut padded)
+                .assign(&data);
+            self.array.store_chunk_opt(&zarr_index, padded, &options)
         };
         stored.map_err(|e| array_error(&self.path, e))
     }
+
+    fn lock_partial(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Partial<T>>> {
+        self.partial
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn mark_stored(&self, linear: usize) {
+        self.stored[linear / 64].fetch_or(1 << (linear % 64), Ordering::Relaxed);
+    }
+
+    fn is_stored(&self, linear: usize) -> bool {
+        self.stored[linear / 64].load(Ordering::Relaxed) & (1 << (linear % 64)) != 0
+    }
+}
+
+/// A chunk being assembled from partial writes.
+struct Partial<T> {
+    /// The chunk's part of the array, zero (the fill value) where not yet written.
+    data: ArrayD<T>,
+    /// Number of voxels written so far.
+    written: usize,
 }
 
 impl<T: Element> Sink for ZarrSink<T> {
@@ -466,6 +540,13 @@ impl<T: Element> Sink for ZarrSink<T> {
         if self.committed {
             return Ok(());
         }
+        // Chunks written only in part: the rest keeps the fill value.
+        let partial = std::mem::take(&mut *self.lock_partial());
+        partial.into_par_iter().try_for_each(|(linear, buffer)| {
+            let index = self.grid.chunk_index(linear);
+            let chunk = self.grid.chunk_region(&index);
+            self.store(&index, &chunk, buffer.data.view())
+        })?;
         let exists = self.path.symlink_metadata().is_ok();
         if exists && !self.overwrite {
             return Err(Error::Exists {
