@@ -214,3 +214,87 @@ pub(super) fn parent_voxel_size(root: &Path, node: &str, ndim: usize) -> Option<
     let level = multiscale.datasets.iter().position(|d| d.path == name)?;
     multiscale.voxel_size(level, ndim).ok()?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn voxel(attributes: Value, level: usize, ndim: usize) -> Result<Option<VoxelSize>, String> {
+        let multiscale = Multiscale::from_attributes(&attributes).ok_or("no multiscales")??;
+        multiscale.voxel_size(level, ndim)
+    }
+
+    fn scale(values: &[f64]) -> Value {
+        json!([{ "type": "scale", "scale": values }])
+    }
+
+    #[test]
+    fn v04_and_v05_layouts() {
+        let multiscales = json!([{ "datasets": [{ "path": "0", "coordinateTransformations": scale(&[2.0, 3.0]) }] }]);
+        let want = Ok(Some(VoxelSize::new(vec![2.0, 3.0], None)));
+        assert_eq!(voxel(json!({ "multiscales": multiscales }), 0, 2), want);
+        assert_eq!(
+            voxel(json!({ "ome": { "multiscales": multiscales } }), 0, 2),
+            want
+        );
+        assert!(Multiscale::from_attributes(&json!({ "other": 1 })).is_none());
+    }
+
+    #[test]
+    fn units_and_spatial_axes() {
+        let axes = json!([
+            { "name": "t", "type": "time", "unit": "second" },
+            { "name": "z", "type": "space", "unit": "micrometer" },
+            { "name": "y", "type": "space", "unit": "micrometer" },
+            { "name": "x", "type": "space", "unit": "nanometer" }
+        ]);
+        let attributes = json!({ "multiscales": [{ "axes": axes, "datasets": [
+            { "path": "0", "coordinateTransformations": scale(&[5.0, 1.0, 2.0, 3.0]) }
+        ] }] });
+        // Spatial axes only; the units disagree, so none is reported.
+        assert_eq!(
+            voxel(attributes, 0, 4),
+            Ok(Some(VoxelSize::new(vec![1.0, 2.0, 3.0], None)))
+        );
+        // v0.3: axes as bare names.
+        let attributes = json!({ "multiscales": [{ "axes": ["c", "y", "x"], "datasets": [
+            { "path": "0", "coordinateTransformations": scale(&[1.0, 0.5, 0.25]) }
+        ] }] });
+        assert_eq!(
+            voxel(attributes, 0, 3),
+            Ok(Some(VoxelSize::new(vec![0.5, 0.25], None)))
+        );
+    }
+
+    #[test]
+    fn missing_or_broken_scales() {
+        let no_scale = json!({ "multiscales": [{ "datasets": [{ "path": "0" }] }] });
+        assert_eq!(voxel(no_scale, 0, 2), Ok(None));
+        let bad_values = json!({ "multiscales": [{ "datasets": [
+            { "path": "0", "coordinateTransformations": [{ "type": "scale", "scale": [1.0, "a"] }] }
+        ] }] });
+        assert!(voxel(bad_values, 0, 2).is_err());
+        let wrong_rank = json!({ "multiscales": [{ "datasets": [
+            { "path": "0", "coordinateTransformations": scale(&[1.0]) }
+        ] }] });
+        assert!(voxel(wrong_rank, 0, 2).is_err());
+        let escaping = json!({ "multiscales": [{ "datasets": [{ "path": "../other" }] }] });
+        assert!(Multiscale::from_attributes(&escaping).is_some_and(|m| m.is_err()));
+        let no_datasets = json!({ "multiscales": [{ "axes": [] }] });
+        assert!(Multiscale::from_attributes(&no_datasets).is_some_and(|m| m.is_err()));
+        assert!(
+            Multiscale::from_attributes(&json!({ "multiscales": [] })).is_some_and(|m| m.is_err())
+        );
+    }
+
+    #[test]
+    fn tesserae_attribute() {
+        let attributes = json!({ "tesserae": { "voxel_size": [2.0, 0.5], "unit": "micrometer" } });
+        let map = attributes.as_object().cloned().unwrap_or_default();
+        assert_eq!(
+            attribute_voxel_size(&map, 2),
+            Some(VoxelSize::new(vec![2.0, 0.5], Some("micrometer".into())))
+        );
+        assert_eq!(attribute_voxel_size(&map, 3), None);
+    }
+}
