@@ -9,6 +9,8 @@
 //!   the [`Source`] and [`Sink`] traits, blockwise execution on rayon
 //!   ([`Executor`]). It knows nothing about biology.
 //! - [`io`]: TIFF and Zarr sources and sinks, voxel-size metadata.
+//! - [`ndmeasure`]: kernels after `scipy.ndimage`'s measurements — connected-component
+//!   labeling ([`Label`], [`label`]) with scipy's exact numbering at any chunking.
 //!
 //! ```
 //! use ndarray::ArrayD;
@@ -27,9 +29,11 @@
 pub mod engine;
 mod error;
 pub mod io;
+pub mod ndmeasure;
 
 pub use engine::{
     ArraySink, ArraySource, ChunkGrid, DataType, Element, Executor, Progress, Region, Sink, Source,
     VoxelSize,
 };
 pub use error::{Error, Result};
+pub use ndmeasure::{label, Connectivity, Label, LabelValue, Structure};

@@ -1,0 +1,370 @@
+//! Chunked labeling with scipy's numbering, in three passes over the chunks.
+//!
+//! 1. Per chunk, in parallel: label the chunk with the in-memory kernel and
+//!    keep, for every local label, its first voxel as a global raster index
+//!    (C order inside a chunk agrees with the global raster order), plus the
+//!    local labels (and, in multilabel mode, the values) on the chunk's `2 ndim`
+//!    boundary planes.
+//! 2. Per chunk, in parallel: compare its boundary planes with those of every
+//!    later neighbouring chunk the structure reaches (across faces, and across
+//!    edges and corners when the structure has diagonal offsets) and unite the
+//!    touching (chunk, local label) pairs in a global union-find. Each
+//!    component's key is the smallest first voxel of its members; ranking the
+//!    keys gives exactly `scipy.ndimage.label`'s numbering, for any chunking.
+//! 3. Per chunk, in parallel: label the chunk again (recomputing is cheaper
+//!    than storing the provisional labels out of core: one kernel run per
+//!    chunk, no temporary store), map local to final labels and write.
+//!
+//! Memory holds the chunks in flight, the boundary planes and a few words per
+//! local label; nothing is sized by the voxel count or by the largest label.
+
+use std::sync::Mutex;
+
+use ndarray::{ArrayD, Axis};
+
+use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source};
+use crate::error::{Error, Result};
+use crate::ndmeasure::label::runs::{label_runs, Mode, Plan, Runs};
+use crate::ndmeasure::label::{LabelValue, Structure};
+
+/// What pass 1 keeps of a chunk.
+struct Summary<T> {
+    /// Global raster index of every local label's first voxel.
+    first: Vec<usize>,
+    /// Labels on the low and high plane of every axis (index `2 axis + high`).
+    faces: Vec<Vec<u32>>,
+    /// Values on the same planes, in multilabel mode.
+    values: Vec<Vec<T>>,
+}
+
+/// A flat union-find over global label ids.
+struct Forest(Vec<usize>);
+
+impl Forest {
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.0[x] != x {
+            let gp = self.0[self.0[x]];
+            self.0[x] = gp;
+            x = gp;
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra < rb {
+            self.0[rb] = ra;
+        } else {
+            self.0[ra] = rb;
+        }
+    }
+}
+
+fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Reads chunk `region` as a C-order array.
+fn read_chunk<S: Source>(source: &S, region: &Region) -> Result<ArrayD<S::Elem>> {
+    let chunk = source.read(region)?;
+    if chunk.shape() != region.shape() {
+        return Err(Error::ShapeMismatch {
+            expected: region.shape().to_vec(),
+            found: chunk.shape().to_vec(),
+        });
+    }
+    Ok(chunk.as_standard_layout().into_owned())
+}
+
+fn label_chunk<T: Element>(
+    chunk: &ArrayD<T>,
+    structure: &Structure,
+    mode: Mode,
+) -> Result<Runs> {
+    let plan = Plan::new(structure, chunk.shape());
+    let data = chunk
+        .as_slice()
+        .ok_or_else(|| Error::Failed("a chunk is not contiguous".into()))?;
+    label_runs(data, &plan, mode)
+}
+
+/// C-order strides of `shape`.
+fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        s[k] = s[k + 1] * shape[k + 1];
+    }
+    s
+}
+
+/// Labels `source` chunk by chunk into `sink`; returns the number of objects.
+pub(crate) fn label_chunked<S, K, L>(
+    exec: &Executor,
+    source: &S,
+    sink: &mut K,
+    structure: &Structure,
+    mode: Mode,
+    chunks: &[usize],
+) -> Result<usize>
+where
+    S: Source,
+    K: Sink<Elem = L>,
+    L: LabelValue,
+{
+    let shape = source.shape().to_vec();
+    if sink.shape() != shape.as_slice() {
+        return Err(Error::ShapeMismatch {
+            expected: shape,
+            found: sink.shape().to_vec(),
+        });
+    }
+    let grid = ChunkGrid::new(&shape, chunks)?;
+    let n = grid.num_chunks();
+    let ndim = shape.len();
+    let global = strides(&shape);
+
+    // Pass 1: local labels, first voxels, boundary planes.
+    let summaries: Vec<Mutex<Option<Summary<S::Elem>>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    exec.for_each("label: chunks", n, |c| {
+        let region = grid.chunk_region(&grid.chunk_index(c));
+        let chunk = read_chunk(source, &region)?;
+        let runs = label_chunk(&chunk, structure, mode)?;
+        let local = strides(region.shape());
+        let first = runs
+            .first_voxels()
+            .iter()
+            .map(|&f| {
+                (0..ndim)
+                    .map(|k| (region.start()[k] + f / local[k] % region.shape()[k]) * global[k])
+                    .sum()
+            })
+            .collect();
+        let mut faces = Vec::with_capacity(2 * ndim);
+        let mut values = Vec::new();
+        for axis in 0..ndim {
+            for high in [false, true] {
+                faces.push(runs.face(region.shape(), axis, high));
+                if mode.multilabel {
+                    let at = if high { region.shape()[axis] - 1 } else { 0 };
+                    values.push(chunk.index_axis(Axis(axis), at).iter().copied().collect());
+                }
+            }
+        }
+        *lock(&summaries[c]) = Some(Summary { first, faces, values });
+        Ok(())
+    })?;
+    let summaries: Vec<Summary<S::Elem>> = summaries
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| Error::Failed("a chunk was not labeled".into()))?;
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0usize);
+    for s in &summaries {
+        offsets.push(offsets[offsets.len() - 1] + s.first.len());
+    }
+    let total = offsets[n];
+
+    // Pass 2: equivalences across chunk boundaries.
+    let forest = Mutex::new(Forest((0..total).collect()));
+    let structure_offsets = structure.offsets();
+    exec.for_each("label: merge", n, |c| {
+        let pairs = boundary_pairs(&grid, &summaries, &offsets, &structure_offsets, c, mode.multilabel);
+        let mut forest = lock(&forest);
+        for (a, b) in pairs {
+            forest.union(a, b);
+        }
+        Ok(())
+    })?;
+    let mut forest = forest.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut key: Vec<usize> = summaries.iter().flat_map(|s| s.first.iter().copied()).collect();
+    drop(summaries);
+    for g in 0..total {
+        let r = forest.find(g);
+        if key[g] < key[r] {
+            key[r] = key[g];
+        }
+    }
+    let mut roots: Vec<(usize, usize)> = (0..total)
+        .filter(|&g| forest.0[g] == g)
+        .map(|g| (key[g], g))
+        .collect();
+    roots.sort_unstable();
+    let count = roots.len();
+    if L::from_count(count).is_none() {
+        return Err(Error::InvalidArgument(format!(
+            "{count} objects do not fit the output's {} labels: write to a wider label type",
+            L::DTYPE
+        )));
+    }
+    let final_label = &mut key;
+    for (rank, &(_, g)) in roots.iter().enumerate() {
+        final_label[g] = rank + 1;
+    }
+    drop(roots);
+    for g in 0..total {
+        let r = forest.find(g);
+        final_label[g] = final_label[r];
+    }
+    drop(forest);
+    let final_label = &*final_label;
+
+    // Pass 3: relabel and write.
+    let sink_ref = &*sink;
+    exec.for_each("label: write", n, |c| {
+        let region = grid.chunk_region(&grid.chunk_index(c));
+        let chunk = read_chunk(source, &region)?;
+        let runs = label_chunk(&chunk, structure, mode)?;
+        let lut = &final_label[offsets[c]..offsets[c + 1]];
+        let mut out = ArrayD::<L>::zeros(region.shape().to_vec());
+        if let Some(slice) = out.as_slice_mut() {
+            runs.fill(slice, |l| {
+                L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero)
+            });
+        }
+        sink_ref.write(&region, out.view())
+    })?;
+    sink.commit()?;
+    Ok(count)
+}
+
+/// Global label pairs that touch across the boundary between chunk `c` and
+/// its later neighbours.
+fn boundary_pairs<T: Element>(
+    grid: &ChunkGrid,
+    summaries: &[Summary<T>],
+    offsets: &[usize],
+    structure_offsets: &[Vec<isize>],
+    c: usize,
+    multilabel: bool,
+) -> Vec<(usize, usize)> {
+    let ndim = grid.ndim();
+    let index = grid.chunk_index(c);
+    let shape_a = grid.chunk_region(&index).shape().to_vec();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for code in 0..3usize.pow(ndim as u32) {
+        let mut rest = code;
+        let mut e = vec![0isize; ndim];
+        for d in e.iter_mut().rev() {
+            *d = (rest % 3) as isize - 1;
+            rest /= 3;
+        }
+        // Later neighbours only: the first non-zero component is +1.
+        let Some(k0) = e.iter().position(|&d| d != 0) else {
+            continue;
+        };
+        if e[k0] != 1 {
+            continue;
+        }
+        let neighbour: Option<Vec<usize>> = index
+            .iter()
+            .zip(&e)
+            .zip(grid.grid_shape())
+            .map(|((&i, &d), &g)| {
+                let j = i as isize + d;
+                (j >= 0 && (j as usize) < g).then_some(j as usize)
+            })
+            .collect();
+        let Some(neighbour) = neighbour else {
+            continue;
+        };
+        let b = grid.linear_index(&neighbour);
+        let shape_b = grid.chunk_region(&neighbour).shape().to_vec();
+        let (sum_a, sum_b) = (&summaries[c], &summaries[b]);
+        let face_a = 2 * k0 + 1;
+        let face_b = 2 * k0;
+        let strides_a = face_strides(&shape_a, k0);
+        let strides_b = face_strides(&shape_b, k0);
+        for d in structure_offsets {
+            if (0..ndim).any(|k| e[k] != 0 && d[k] != e[k]) {
+                continue;
+            }
+            let mut counts = vec![0usize; ndim];
+            let (mut base_a, mut base_b) = (0usize, 0usize);
+            for k in 0..ndim {
+                let (pa, pb, len) = match e[k] {
+                    1 => (shape_a[k] - 1, 0, 1),
+                    -1 => (0, shape_b[k] - 1, 1),
+                    _ => {
+                        let start = usize::from(d[k] < 0);
+                        let len = shape_a[k].saturating_sub(d[k].unsigned_abs());
+                        (start, (start as isize + d[k]) as usize, len)
+                    }
+                };
+                counts[k] = len;
+                base_a += pa * strides_a[k];
+                base_b += pb * strides_b[k];
+            }
+            if counts.contains(&0) {
+                continue;
+            }
+            let labels_a = &sum_a.faces[face_a];
+            let labels_b = &sum_b.faces[face_b];
+            let mut last = (usize::MAX, usize::MAX);
+            for_box(&counts, &strides_a, &strides_b, base_a, base_b, |oa, ob| {
+                let (la, lb) = (labels_a[oa], labels_b[ob]);
+                if la == 0 || lb == 0 {
+                    return;
+                }
+                if multilabel && sum_a.values[face_a][oa] != sum_b.values[face_b][ob] {
+                    return;
+                }
+                let pair = (offsets[c] + la as usize - 1, offsets[b] + lb as usize - 1);
+                if pair != last {
+                    pairs.push(pair);
+                    last = pair;
+                }
+            });
+        }
+    }
+    pairs
+}
+
+/// Strides of the boundary plane across `axis` of a chunk of `shape`, over all
+/// `ndim` axes (zero along `axis`).
+fn face_strides(shape: &[usize], axis: usize) -> Vec<usize> {
+    let mut plane = shape.to_vec();
+    plane[axis] = 1;
+    let mut s = strides(&plane);
+    s[axis] = 0;
+    s
+}
+
+/// Calls `f(offset_a, offset_b)` for every point of a box of `counts`, the
+/// offsets advancing by `sa` and `sb` per axis from `base_a` and `base_b`.
+fn for_box(
+    counts: &[usize],
+    sa: &[usize],
+    sb: &[usize],
+    base_a: usize,
+    base_b: usize,
+    mut f: impl FnMut(usize, usize),
+) {
+    let ndim = counts.len();
+    let last = ndim - 1;
+    let mut coords = vec![0usize; last];
+    loop {
+        let (mut oa, mut ob) = (base_a, base_b);
+        for k in 0..last {
+            oa += coords[k] * sa[k];
+            ob += coords[k] * sb[k];
+        }
+        for _ in 0..counts[last] {
+            f(oa, ob);
+            oa += sa[last];
+            ob += sb[last];
+        }
+        let mut k = last;
+        loop {
+            if k == 0 {
+                return;
+            }
+            k -= 1;
+            coords[k] += 1;
+            if coords[k] < counts[k] {
+                break;
+            }
+            coords[k] = 0;
+        }
+    }
+}
