@@ -11,16 +11,21 @@
 //!    touching (chunk, local label) pairs in a global union-find. Each
 //!    component's key is the smallest first voxel of its members; ranking the
 //!    keys gives exactly `scipy.ndimage.label`'s numbering, for any chunking.
-//! 3. Per chunk, in parallel: label the chunk again (recomputing is cheaper
-//!    than storing the provisional labels out of core: one kernel run per
-//!    chunk, no temporary store), map local to final labels and write.
+//! 3. Per chunk, in parallel: map local to final labels and write. The
+//!    provisional labels of pass 1 are kept as runs (run-length encoded, a few
+//!    bytes per run: tiny for blob-like images) while they fit a byte budget;
+//!    chunks beyond it are read and labeled again, which costs one more kernel
+//!    run and one more read per chunk but needs no temporary store, so an
+//!    out-of-core volume is never held in memory.
 //!
-//! Memory holds the chunks in flight, the boundary planes and a few words per
-//! local label; nothing is sized by the voxel count or by the largest label.
+//! Memory holds the chunks in flight, the boundary planes, a few words per
+//! local label and the kept runs (bounded by the budget); nothing is sized by
+//! the voxel count or by the largest label.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use ndarray::{ArrayD, Axis};
+use ndarray::{ArrayD, ArrayViewD, Axis};
 
 use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source};
 use crate::error::{Error, Result};
@@ -35,6 +40,8 @@ struct Summary<T> {
     faces: Vec<Vec<u32>>,
     /// Values on the same planes, in multilabel mode.
     values: Vec<Vec<T>>,
+    /// The provisional labels, when they fit the budget.
+    runs: Option<Runs>,
 }
 
 /// A flat union-find over global label ids.
@@ -105,6 +112,7 @@ pub(crate) fn label_chunked<S, K, L>(
     structure: &Structure,
     mode: Mode,
     chunks: &[usize],
+    budget: usize,
 ) -> Result<usize>
 where
     S: Source,
@@ -124,6 +132,7 @@ where
     let global = strides(&shape);
 
     // Pass 1: local labels, first voxels, boundary planes.
+    let budget = AtomicUsize::new(budget);
     let summaries: Vec<Mutex<Option<Summary<S::Elem>>>> = (0..n).map(|_| Mutex::new(None)).collect();
     exec.for_each("label: chunks", n, |c| {
         let region = grid.chunk_region(&grid.chunk_index(c));
@@ -150,10 +159,20 @@ where
                 }
             }
         }
-        *lock(&summaries[c]) = Some(Summary { first, faces, values });
+        let size = runs.heap_size();
+        let fits = budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(size))
+            .is_ok();
+        let runs = fits.then_some(runs);
+        *lock(&summaries[c]) = Some(Summary {
+            first,
+            faces,
+            values,
+            runs,
+        });
         Ok(())
     })?;
-    let summaries: Vec<Summary<S::Elem>> = summaries
+    let mut summaries: Vec<Summary<S::Elem>> = summaries
         .into_iter()
         .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
         .collect::<Option<_>>()
@@ -178,6 +197,7 @@ where
     })?;
     let mut forest = forest.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut key: Vec<usize> = summaries.iter().flat_map(|s| s.first.iter().copied()).collect();
+    let kept: Vec<Mutex<Option<Runs>>> = summaries.iter_mut().map(|s| Mutex::new(s.runs.take())).collect();
     drop(summaries);
     for g in 0..total {
         let r = forest.find(g);
@@ -209,20 +229,28 @@ where
     drop(forest);
     let final_label = &*final_label;
 
-    // Pass 3: relabel and write.
+    // Pass 3: relabel and write, reusing output buffers between chunks.
     let sink_ref = &*sink;
+    let buffers: Mutex<Vec<Vec<L>>> = Mutex::new(Vec::new());
     exec.for_each("label: write", n, |c| {
         let region = grid.chunk_region(&grid.chunk_index(c));
-        let chunk = read_chunk(source, &region)?;
-        let runs = label_chunk(&chunk, structure, mode)?;
+        let kept = lock(&kept[c]).take();
+        let runs = match kept {
+            Some(runs) => runs,
+            None => label_chunk(&read_chunk(source, &region)?, structure, mode)?,
+        };
         let lut = &final_label[offsets[c]..offsets[c + 1]];
-        let mut out = ArrayD::<L>::zeros(region.shape().to_vec());
-        if let Some(slice) = out.as_slice_mut() {
-            runs.fill(slice, |l| {
-                L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero)
-            });
-        }
-        sink_ref.write(&region, out.view())
+        let mut buffer = lock(&buffers).pop().unwrap_or_default();
+        buffer.resize(region.len(), L::zero());
+        runs.write(&mut buffer, L::zero(), |l| {
+            L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero)
+        });
+        drop(runs);
+        let view = ArrayViewD::from_shape(region.shape(), &buffer[..])
+            .map_err(|e| Error::Failed(format!("chunk {region}: {e}")))?;
+        let written = sink_ref.write(&region, view);
+        lock(&buffers).push(buffer);
+        written
     })?;
     sink.commit()?;
     Ok(count)

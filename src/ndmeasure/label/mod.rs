@@ -106,6 +106,7 @@ pub struct Label {
     threshold: Option<f64>,
     multilabel: bool,
     chunks: Option<Vec<usize>>,
+    cache: usize,
 }
 
 impl Label {
@@ -122,6 +123,7 @@ impl Label {
             threshold: None,
             multilabel: false,
             chunks: None,
+            cache: Label::DEFAULT_CACHE,
         }
     }
 
@@ -183,6 +185,24 @@ impl Label {
         self
     }
 
+    /// Bytes of provisional labels (run-length encoded) [`Label::run`] keeps
+    /// between its first and last pass (default [`Label::DEFAULT_CACHE`]).
+    /// Chunks whose runs do not fit are read and labeled a second time instead;
+    /// 0 always relabels, keeping memory to the chunks in flight.
+    ///
+    /// ```
+    /// use tesserae::ndmeasure::{Connectivity, Label};
+    /// let out_of_core = Label::new(Connectivity::Full).cache(0);
+    /// # let _ = out_of_core;
+    /// ```
+    pub fn cache(mut self, bytes: usize) -> Self {
+        self.cache = bytes;
+        self
+    }
+
+    /// Default byte budget of [`Label::cache`]: 256 MiB.
+    pub const DEFAULT_CACHE: usize = 256 << 20;
+
     /// The structure for images of rank `ndim`.
     ///
     /// ```
@@ -233,10 +253,10 @@ impl Label {
             .as_slice()
             .ok_or_else(|| Error::Failed("a standard-layout array is not contiguous".into()))?;
         let runs = label_runs(slice, &plan, self.mode())?;
-        let mut out = ArrayD::<u32>::zeros(image.shape().to_vec());
-        if let Some(out) = out.as_slice_mut() {
-            runs.fill(out, |l| l);
-        }
+        let mut out = vec![0u32; image.len()];
+        runs.write(&mut out, 0, |l| l);
+        let out = ArrayD::from_shape_vec(image.shape().to_vec(), out)
+            .map_err(|e| Error::Failed(format!("labels do not fit the image's shape: {e}")))?;
         Ok((out, runs.count()))
     }
 
@@ -272,6 +292,6 @@ impl Label {
             Some(c) => c.clone(),
             None => source.chunk_shape().to_vec(),
         };
-        chunked::label_chunked(exec, source, sink, &structure, self.mode(), &chunks)
+        chunked::label_chunked(exec, source, sink, &structure, self.mode(), &chunks, self.cache)
     }
 }

@@ -152,26 +152,16 @@ pub(crate) fn label_runs<T: Element>(data: &[T], plan: &Plan, mode: Mode) -> Res
     Ok(number(parent, bounds, row_ptr, plan.row_len))
 }
 
-/// Runs of a binary image, branch-free.
-fn extract_binary<T: Copy>(data: &[T], plan: &Plan, fg: impl Fn(T) -> bool) -> (Vec<u32>, Vec<u32>) {
+/// Runs of a binary image: 64 voxels at a time become a foreground bit mask,
+/// whose transitions (`mask ^ (mask << 1)`) are the run bounds.
+fn extract_binary<T: Copy>(data: &[T], plan: &Plan, fg: impl Fn(T) -> bool + Copy) -> (Vec<u32>, Vec<u32>) {
     let len = plan.row_len;
     let mut bounds = Vec::new();
     let mut row_ptr = Vec::with_capacity(plan.rows + 1);
     row_ptr.push(0u32);
-    let mut scratch = vec![0u32; len + 1];
     for row in data.chunks_exact(len) {
         if plan.along_row {
-            let mut n = 0;
-            let mut prev = false;
-            for (x, &v) in row.iter().enumerate() {
-                let f = fg(v);
-                scratch[n] = x as u32;
-                n += usize::from(f != prev);
-                prev = f;
-            }
-            scratch[n] = len as u32;
-            n += usize::from(prev);
-            bounds.extend_from_slice(&scratch[..n]);
+            row_bounds(row, fg, &mut bounds);
         } else {
             for (x, &v) in row.iter().enumerate() {
                 if fg(v) {
@@ -182,6 +172,41 @@ fn extract_binary<T: Copy>(data: &[T], plan: &Plan, fg: impl Fn(T) -> bool) -> (
         row_ptr.push((bounds.len() / 2) as u32);
     }
     (bounds, row_ptr)
+}
+
+/// Appends the start and end of every foreground run of `row` to `bounds`.
+#[inline]
+fn row_bounds<T: Copy>(row: &[T], fg: impl Fn(T) -> bool, bounds: &mut Vec<u32>) {
+    let mut carry = 0u64;
+    let mut base = 0u32;
+    let mut emit = |mask: u64, carry: &mut u64, width: u32, base: &mut u32| {
+        let mut t = (mask ^ ((mask << 1) | *carry)) & (u64::MAX >> (64 - width));
+        *carry = (mask >> (width - 1)) & 1;
+        while t != 0 {
+            bounds.push(*base + t.trailing_zeros());
+            t &= t - 1;
+        }
+        *base += width;
+    };
+    let blocks = row.chunks_exact(64);
+    let rest = blocks.remainder();
+    for block in blocks {
+        let mut mask = 0u64;
+        for (i, &v) in block.iter().enumerate() {
+            mask |= u64::from(fg(v)) << i;
+        }
+        emit(mask, &mut carry, 64, &mut base);
+    }
+    if !rest.is_empty() {
+        let mut mask = 0u64;
+        for (i, &v) in rest.iter().enumerate() {
+            mask |= u64::from(fg(v)) << i;
+        }
+        emit(mask, &mut carry, rest.len() as u32, &mut base);
+    }
+    if carry != 0 {
+        bounds.push(row.len() as u32);
+    }
 }
 
 /// Runs of equal foreground values.
@@ -228,17 +253,6 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
     }
 }
 
-#[inline]
-fn union(parent: &mut [u32], a: u32, b: u32) {
-    let ra = find(parent, a);
-    let rb = find(parent, b);
-    if ra < rb {
-        parent[rb as usize] = ra;
-    } else {
-        parent[ra as usize] = rb;
-    }
-}
-
 /// Unites every run with the overlapping runs of its earlier neighbour rows;
 /// returns the union-find forest (every parent index smaller than its child's).
 fn unite<T: Copy + PartialEq, const MULTI: bool>(
@@ -274,12 +288,21 @@ fn unite<T: Copy + PartialEq, const MULTI: bool>(
                             k += 1;
                         }
                         let mut m = k;
+                        // The root of run j: run j is the newest run, so every
+                        // union hangs one root below the smaller one.
+                        let mut root = find(&mut parent, j as u32);
                         while m < nb_end && i64::from(bounds[2 * m]) < a1 + hi {
                             if !MULTI
                                 || data[r * len + bounds[2 * j] as usize]
                                     == data[nr * len + bounds[2 * m] as usize]
                             {
-                                union(&mut parent, j as u32, m as u32);
+                                let other = find(&mut parent, m as u32);
+                                if other < root {
+                                    parent[root as usize] = other;
+                                    root = other;
+                                } else if root < other {
+                                    parent[other as usize] = root;
+                                }
                             }
                             m += 1;
                         }
@@ -343,18 +366,27 @@ impl Runs {
         self.row_ptr[row] as usize..self.row_ptr[row + 1] as usize
     }
 
-    /// Writes `map(label)` over every run of `out` (C order, same shape);
-    /// background voxels are left untouched.
-    pub(crate) fn fill<L: Copy>(&self, out: &mut [L], map: impl Fn(u32) -> L) {
+    /// Writes `map(label)` on every run and `background` on every other voxel
+    /// of `out` (C order, the labeled array's shape).
+    pub(crate) fn write<L: Copy>(&self, out: &mut [L], background: L, map: impl Fn(u32) -> L) {
         if self.row_len == 0 {
             return;
         }
         for (r, row) in out.chunks_exact_mut(self.row_len).enumerate() {
+            let mut done = 0;
             for j in self.runs_of(r) {
                 let (s, e) = (self.bounds[2 * j] as usize, self.bounds[2 * j + 1] as usize);
+                row[done..s].fill(background);
                 row[s..e].fill(map(self.labels[j]));
+                done = e;
             }
+            row[done..].fill(background);
         }
+    }
+
+    /// Bytes held by the runs.
+    pub(crate) fn heap_size(&self) -> usize {
+        4 * (self.bounds.len() + self.row_ptr.len() + self.labels.len()) + 8 * self.first.len()
     }
 
     /// The labels on the first (`high == false`) or last plane along `axis` of
