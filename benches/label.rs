@@ -26,16 +26,21 @@ fn workloads() -> Vec<(&'static str, Vec<usize>, Vec<usize>)> {
 
 fn bench(c: &mut Criterion) {
     let folder = PathBuf::from(
-        std::env::var("TESSERAE_LABEL_BENCH").unwrap_or_else(|_| "/tmp/tesserae-label-bench".into()),
+        std::env::var("TESSERAE_LABEL_BENCH")
+            .unwrap_or_else(|_| "/tmp/tesserae-label-bench".into()),
     );
     let exec = Executor::new().threads(2).expect("a pool of 2 threads");
     for (name, shape, chunks) in workloads() {
         let path = folder.join(format!("{name}.bin"));
         let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!("{}: missing, run benches/label_peers.py first", path.display());
+            eprintln!(
+                "{}: missing, run benches/label_peers.py first",
+                path.display()
+            );
             continue;
         };
-        let image = ArrayD::from_shape_vec(shape.clone(), bytes).expect("a raw volume of the workload's shape");
+        let image = ArrayD::from_shape_vec(shape.clone(), bytes)
+            .expect("a raw volume of the workload's shape");
         let nvox = image.len() as u64;
         let mut group = c.benchmark_group(name);
         group
@@ -49,7 +54,9 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| label.apply(&image.view()).expect("labels"))
             });
             for (tag, chunking) in [("one-chunk", shape.clone()), ("chunked", chunks.clone())] {
-                let source = ArraySource::new(image.clone()).with_chunks(&chunking).expect("chunks");
+                let source = ArraySource::new(image.clone())
+                    .with_chunks(&chunking)
+                    .expect("chunks");
                 let label = label.clone();
                 group.bench_function(format!("{kind}/{tag}-2threads"), |b| {
                     b.iter(|| {

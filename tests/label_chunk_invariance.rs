@@ -86,16 +86,31 @@ fn case(levels: u8) -> impl Strategy<Value = (ArrayD<u8>, Vec<usize>, Structure)
                 .zip(&values)
                 .map(|(&c, &v)| if c < density { v.max(1) } else { 0 })
                 .collect();
-            (ArrayD::from_shape_vec(shape, data).unwrap(), chunks, structure)
+            (
+                ArrayD::from_shape_vec(shape, data).unwrap(),
+                chunks,
+                structure,
+            )
         })
 }
 
+/// Chunked labels, checking that keeping the provisional runs between the
+/// passes and labeling every chunk again (cache 0) agree.
 fn chunked(label: &Label, image: &ArrayD<u8>, chunks: &[usize]) -> (ArrayD<u32>, usize) {
     let source = ArraySource::new(image.clone()).with_chunks(chunks).unwrap();
-    let mut sink = ArraySink::<u32>::new(image.shape());
     let exec = Executor::new().threads(2).unwrap();
-    let count = label.run(&exec, &source, &mut sink).unwrap();
-    (sink.into_array(), count)
+    let run = |label: &Label| {
+        let mut sink = ArraySink::<u32>::new(image.shape());
+        let count = label.run(&exec, &source, &mut sink).unwrap();
+        (sink.into_array(), count)
+    };
+    let kept = run(label);
+    assert_eq!(
+        run(&label.clone().cache(0)),
+        kept,
+        "relabeling differs from kept runs"
+    );
+    kept
 }
 
 proptest! {

@@ -9,7 +9,10 @@ fn non_symmetric_structure_is_rejected() {
     let mut mask = ArrayD::from_elem(IxDyn(&[3, 3, 3]), false);
     mask[[1, 1, 1]] = true;
     mask[[0, 1, 1]] = true;
-    assert!(matches!(Structure::new(mask.view()), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        Structure::new(mask.view()),
+        Err(Error::InvalidArgument(_))
+    ));
     mask[[2, 1, 1]] = true;
     assert!(Structure::new(mask.view()).is_ok());
 }
@@ -23,8 +26,14 @@ fn wrong_size_structure_is_rejected() {
             "{shape:?}"
         );
     }
-    assert!(matches!(Structure::connectivity(0, 1), Err(Error::InvalidArgument(_))));
-    assert!(matches!(Structure::connectivity(2, 0), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        Structure::connectivity(0, 1),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        Structure::connectivity(2, 0),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[test]
@@ -33,7 +42,9 @@ fn structure_of_another_rank_is_rejected() {
     let err = label(&image.view(), &Structure::full(3).unwrap()).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
     let scalar = ArrayD::<u8>::ones(IxDyn(&[]));
-    assert!(Label::new(Connectivity::Face).apply(&scalar.view()).is_err());
+    assert!(Label::new(Connectivity::Face)
+        .apply(&scalar.view())
+        .is_err());
 }
 
 #[test]
@@ -41,7 +52,9 @@ fn bad_sink_or_chunks_are_rejected() {
     let exec = Executor::new();
     let source = ArraySource::new(ArrayD::<u8>::ones(IxDyn(&[4, 4])));
     let mut sink = ArraySink::<u32>::new(&[4, 5]);
-    let err = Label::new(Connectivity::Face).run(&exec, &source, &mut sink).unwrap_err();
+    let err = Label::new(Connectivity::Face)
+        .run(&exec, &source, &mut sink)
+        .unwrap_err();
     assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
     let mut sink = ArraySink::<u32>::new(&[4, 4]);
     let err = Label::new(Connectivity::Face)
@@ -63,6 +76,8 @@ fn empty_images_have_no_objects() {
     assert_eq!((labels.shape(), count), (&[0, 5][..], 0));
     let source = ArraySource::new(image);
     let mut sink = ArraySink::<u32>::new(&[0, 5]);
-    let count = Label::new(Connectivity::Full).run(&Executor::new(), &source, &mut sink).unwrap();
+    let count = Label::new(Connectivity::Full)
+        .run(&Executor::new(), &source, &mut sink)
+        .unwrap();
     assert_eq!(count, 0);
 }

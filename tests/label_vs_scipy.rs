@@ -31,23 +31,37 @@ struct Case {
 
 fn cases() -> Vec<(Case, Value)> {
     let manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("manifest.json")).unwrap())
+            .unwrap();
     manifest
         .as_array()
         .unwrap()
         .iter()
         .map(|c| {
-            let shape: Vec<usize> = c["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
-            let flags: Vec<bool> = c["structure"].as_array().unwrap().iter().map(|v| v.as_u64() == Some(1)).collect();
+            let shape: Vec<usize> = c["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect();
+            let flags: Vec<bool> = c["structure"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64() == Some(1))
+                .collect();
             let mask = ArrayD::from_shape_vec(vec![3; shape.len()], flags).unwrap();
             let structure = Structure::new(mask.view()).unwrap();
-            let mut label = Label::with_structure(structure.clone()).multilabel(c["multilabel"].as_bool().unwrap());
+            let mut label = Label::with_structure(structure.clone())
+                .multilabel(c["multilabel"].as_bool().unwrap());
             if let Some(t) = c["threshold"].as_f64() {
                 label = label.threshold(t);
             }
-            let expected = read_raw(&fixtures().join(c["expected"].as_str().unwrap()), &shape, |b| {
-                u16::from_le_bytes([b[0], b[1]])
-            })
+            let expected = read_raw(
+                &fixtures().join(c["expected"].as_str().unwrap()),
+                &shape,
+                |b| u16::from_le_bytes([b[0], b[1]]),
+            )
             .mapv(u32::from);
             let case = Case {
                 name: c["name"].as_str().unwrap().to_string(),
@@ -64,7 +78,12 @@ fn cases() -> Vec<(Case, Value)> {
 
 fn chunkings(shape: &[usize]) -> Vec<Vec<usize>> {
     let n = shape.len();
-    let mut out = vec![vec![1; n], vec![2; n], vec![5; n], shape.iter().map(|&s| s.div_ceil(2) + 1).collect()];
+    let mut out = vec![
+        vec![1; n],
+        vec![2; n],
+        vec![5; n],
+        shape.iter().map(|&s| s.div_ceil(2) + 1).collect(),
+    ];
     // Uneven per axis: 3, 4, 7, 2 ...
     out.push((0..n).map(|k| [3, 4, 7, 2][k % 4]).collect());
     out
@@ -76,11 +95,22 @@ fn check<T: Element>(case: &Case, image: ArrayD<T>) {
     assert_eq!(labels, case.expected, "{}: labels in memory", case.name);
     let exec = Executor::new().threads(2).unwrap();
     for chunks in chunkings(&case.shape) {
-        let source = ArraySource::new(image.clone()).with_chunks(&chunks).unwrap();
+        let source = ArraySource::new(image.clone())
+            .with_chunks(&chunks)
+            .unwrap();
         let mut sink = ArraySink::<u32>::new(&case.shape);
         let count = case.label.run(&exec, &source, &mut sink).unwrap();
-        assert_eq!(count, case.count, "{}: count with chunks {chunks:?}", case.name);
-        assert_eq!(sink.into_array(), case.expected, "{}: labels with chunks {chunks:?}", case.name);
+        assert_eq!(
+            count, case.count,
+            "{}: count with chunks {chunks:?}",
+            case.name
+        );
+        assert_eq!(
+            sink.into_array(),
+            case.expected,
+            "{}: labels with chunks {chunks:?}",
+            case.name
+        );
     }
 }
 
@@ -92,9 +122,20 @@ fn every_fixture_matches_at_every_chunking() {
         let path = fixtures().join(raw["input"].as_str().unwrap());
         match raw["dtype"].as_str().unwrap() {
             "uint8" => check(case, read_raw(&path, &case.shape, |b| b[0])),
-            "uint16" => check(case, read_raw(&path, &case.shape, |b| u16::from_le_bytes([b[0], b[1]]))),
-            "int16" => check(case, read_raw(&path, &case.shape, |b| i16::from_le_bytes([b[0], b[1]]))),
-            "float32" => check(case, read_raw(&path, &case.shape, |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
+            "uint16" => check(
+                case,
+                read_raw(&path, &case.shape, |b| u16::from_le_bytes([b[0], b[1]])),
+            ),
+            "int16" => check(
+                case,
+                read_raw(&path, &case.shape, |b| i16::from_le_bytes([b[0], b[1]])),
+            ),
+            "float32" => check(
+                case,
+                read_raw(&path, &case.shape, |b| {
+                    f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+                }),
+            ),
             other => panic!("{}: unexpected dtype {other}", case.name),
         }
     }
@@ -106,8 +147,17 @@ fn plain_function_matches_binary_fixtures() {
         if raw["dtype"] != "uint8" || raw["multilabel"].as_bool().unwrap() {
             continue;
         }
-        let image = read_raw(&fixtures().join(raw["input"].as_str().unwrap()), &case.shape, |b| b[0]);
+        let image = read_raw(
+            &fixtures().join(raw["input"].as_str().unwrap()),
+            &case.shape,
+            |b| b[0],
+        );
         let (labels, count) = label(&image.view(), &case.structure).unwrap();
-        assert_eq!((count, &labels), (case.count, &case.expected), "{}", case.name);
+        assert_eq!(
+            (count, &labels),
+            (case.count, &case.expected),
+            "{}",
+            case.name
+        );
     }
 }

@@ -83,11 +83,7 @@ fn read_chunk<S: Source>(source: &S, region: &Region) -> Result<ArrayD<S::Elem>>
     Ok(chunk.as_standard_layout().into_owned())
 }
 
-fn label_chunk<T: Element>(
-    chunk: &ArrayD<T>,
-    structure: &Structure,
-    mode: Mode,
-) -> Result<Runs> {
+fn label_chunk<T: Element>(chunk: &ArrayD<T>, structure: &Structure, mode: Mode) -> Result<Runs> {
     let plan = Plan::new(structure, chunk.shape());
     let data = chunk
         .as_slice()
@@ -133,7 +129,8 @@ where
 
     // Pass 1: local labels, first voxels, boundary planes.
     let budget = AtomicUsize::new(budget);
-    let summaries: Vec<Mutex<Option<Summary<S::Elem>>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let summaries: Vec<Mutex<Option<Summary<S::Elem>>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
     exec.for_each("label: chunks", n, |c| {
         let region = grid.chunk_region(&grid.chunk_index(c));
         let chunk = read_chunk(source, &region)?;
@@ -161,7 +158,9 @@ where
         }
         let size = runs.heap_size();
         let fits = budget
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(size))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(size)
+            })
             .is_ok();
         let runs = fits.then_some(runs);
         *lock(&summaries[c]) = Some(Summary {
@@ -188,7 +187,14 @@ where
     let forest = Mutex::new(Forest((0..total).collect()));
     let structure_offsets = structure.offsets();
     exec.for_each("label: merge", n, |c| {
-        let pairs = boundary_pairs(&grid, &summaries, &offsets, &structure_offsets, c, mode.multilabel);
+        let pairs = boundary_pairs(
+            &grid,
+            &summaries,
+            &offsets,
+            &structure_offsets,
+            c,
+            mode.multilabel,
+        );
         let mut forest = lock(&forest);
         for (a, b) in pairs {
             forest.union(a, b);
@@ -196,8 +202,14 @@ where
         Ok(())
     })?;
     let mut forest = forest.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut key: Vec<usize> = summaries.iter().flat_map(|s| s.first.iter().copied()).collect();
-    let kept: Vec<Mutex<Option<Runs>>> = summaries.iter_mut().map(|s| Mutex::new(s.runs.take())).collect();
+    let mut key: Vec<usize> = summaries
+        .iter()
+        .flat_map(|s| s.first.iter().copied())
+        .collect();
+    let kept: Vec<Mutex<Option<Runs>>> = summaries
+        .iter_mut()
+        .map(|s| Mutex::new(s.runs.take()))
+        .collect();
     drop(summaries);
     for g in 0..total {
         let r = forest.find(g);

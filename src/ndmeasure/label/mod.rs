@@ -292,6 +292,14 @@ impl Label {
             Some(c) => c.clone(),
             None => source.chunk_shape().to_vec(),
         };
-        chunked::label_chunked(exec, source, sink, &structure, self.mode(), &chunks, self.cache)
+        chunked::label_chunked(
+            exec,
+            source,
+            sink,
+            &structure,
+            self.mode(),
+            &chunks,
+            self.cache,
+        )
     }
 }

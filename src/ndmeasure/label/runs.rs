@@ -154,7 +154,11 @@ pub(crate) fn label_runs<T: Element>(data: &[T], plan: &Plan, mode: Mode) -> Res
 
 /// Runs of a binary image: 64 voxels at a time become a foreground bit mask,
 /// whose transitions (`mask ^ (mask << 1)`) are the run bounds.
-fn extract_binary<T: Copy>(data: &[T], plan: &Plan, fg: impl Fn(T) -> bool + Copy) -> (Vec<u32>, Vec<u32>) {
+fn extract_binary<T: Copy>(
+    data: &[T],
+    plan: &Plan,
+    fg: impl Fn(T) -> bool + Copy,
+) -> (Vec<u32>, Vec<u32>) {
     let len = plan.row_len;
     let mut bounds = Vec::new();
     let mut row_ptr = Vec::with_capacity(plan.rows + 1);
@@ -270,10 +274,15 @@ fn unite<T: Copy + PartialEq, const MULTI: bool>(
         let (begin, end) = (row_ptr[r] as usize, row_ptr[r + 1] as usize);
         if begin < end {
             for nb in &plan.neighbours {
-                let inside = nb.lead.iter().zip(&coords).zip(lead_shape).all(|((&d, &c), &n)| {
-                    let j = c as isize + d;
-                    j >= 0 && (j as usize) < n
-                });
+                let inside = nb
+                    .lead
+                    .iter()
+                    .zip(&coords)
+                    .zip(lead_shape)
+                    .all(|((&d, &c), &n)| {
+                        let j = c as isize + d;
+                        j >= 0 && (j as usize) < n
+                    });
                 if !inside {
                     continue;
                 }

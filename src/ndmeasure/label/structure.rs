@@ -55,7 +55,9 @@ impl Structure {
         let ndim = mask.ndim();
         let flags: Vec<bool> = mask.iter().copied().collect();
         let structure = Structure { ndim, mask: flags };
-        if (0..structure.mask.len()).any(|i| structure.mask[i] != structure.mask[structure.mask.len() - 1 - i]) {
+        if (0..structure.mask.len())
+            .any(|i| structure.mask[i] != structure.mask[structure.mask.len() - 1 - i])
+        {
             return Err(Error::InvalidArgument(
                 "a structuring element must be centrally symmetric".into(),
             ));
