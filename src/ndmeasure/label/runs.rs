@@ -194,23 +194,37 @@ fn row_bounds<T: Copy>(row: &[T], fg: impl Fn(T) -> bool, bounds: &mut Vec<u32>)
     };
     let blocks = row.chunks_exact(64);
     let rest = blocks.remainder();
+    let mut flags = [0u8; 64];
     for block in blocks {
-        let mut mask = 0u64;
-        for (i, &v) in block.iter().enumerate() {
-            mask |= u64::from(fg(v)) << i;
+        for (f, &v) in flags.iter_mut().zip(block) {
+            *f = u8::from(fg(v));
         }
-        emit(mask, &mut carry, 64, &mut base);
+        emit(pack(&flags), &mut carry, 64, &mut base);
     }
     if !rest.is_empty() {
-        let mut mask = 0u64;
-        for (i, &v) in rest.iter().enumerate() {
-            mask |= u64::from(fg(v)) << i;
+        flags = [0u8; 64];
+        for (f, &v) in flags.iter_mut().zip(rest) {
+            *f = u8::from(fg(v));
         }
-        emit(mask, &mut carry, rest.len() as u32, &mut base);
+        emit(pack(&flags), &mut carry, rest.len() as u32, &mut base);
     }
     if carry != 0 {
         bounds.push(row.len() as u32);
     }
+}
+
+/// Packs 64 flags (bytes 0 or 1) into a bit mask, flag `i` at bit `i`: the
+/// multiplication gathers the low bit of each byte of a word into its top byte.
+#[inline]
+fn pack(flags: &[u8; 64]) -> u64 {
+    let mut mask = 0u64;
+    for (w, word) in flags.chunks_exact(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let bits = u64::from_le_bytes(bytes).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        mask |= bits << (8 * w);
+    }
+    mask
 }
 
 /// Runs of equal foreground values.
