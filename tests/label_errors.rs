@@ -81,3 +81,25 @@ fn empty_images_have_no_objects() {
         .unwrap();
     assert_eq!(count, 0);
 }
+
+#[test]
+fn prepared_labels_write_to_either_label_type() {
+    let image = ArrayD::from_shape_fn(IxDyn(&[5, 7]), |i| ((i[0] * 7 + i[1]) % 3 == 0) as u8);
+    let source = ArraySource::new(image.clone())
+        .with_chunks(&[2, 3])
+        .unwrap();
+    let exec = Executor::new();
+    let label = Label::new(Connectivity::Face);
+    let (whole, n) = label.apply(&image.view()).unwrap();
+    let prepared = label.prepare(&exec, &source).unwrap();
+    assert_eq!(prepared.count(), n);
+    let mut wide = ArraySink::<u64>::new(&[5, 7]);
+    assert_eq!(prepared.write(&exec, &mut wide).unwrap(), n);
+    assert_eq!(wide.into_array(), whole.mapv(u64::from));
+    let prepared = label.prepare(&exec, &source).unwrap();
+    let mut wrong = ArraySink::<u32>::new(&[5, 6]);
+    assert!(matches!(
+        prepared.write(&exec, &mut wrong),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}

@@ -13,4 +13,4 @@
 
 pub mod label;
 
-pub use label::{label, Connectivity, Label, LabelValue, Structure};
+pub use label::{label, Connectivity, Label, LabelValue, Prepared, Structure};

@@ -100,28 +100,60 @@ fn strides(shape: &[usize]) -> Vec<usize> {
     s
 }
 
-/// Labels `source` chunk by chunk into `sink`; returns the number of objects.
-pub(crate) fn label_chunked<S, K, L>(
+/// A source labeled up to its final numbering (passes 1 and 2), ready to be
+/// written to a sink of any label type (pass 3).
+///
+/// Made by [`Label::prepare`](crate::ndmeasure::Label::prepare); knowing
+/// [`Prepared::count`] first lets a caller choose `u32` or `u64` output.
+///
+/// ```
+/// use ndarray::ArrayD;
+/// use tesserae::ndmeasure::{Connectivity, Label};
+/// use tesserae::{ArraySink, ArraySource, Executor};
+///
+/// let image = ArrayD::from_shape_fn(vec![4, 4], |i| ((i[0] + i[1]) % 2) as u8);
+/// let source = ArraySource::new(image).with_chunks(&[2, 2])?;
+/// let exec = Executor::new();
+/// let prepared = Label::new(Connectivity::Face).prepare(&exec, &source)?;
+/// assert_eq!(prepared.count(), 8);
+/// let mut sink = ArraySink::<u32>::new(&[4, 4]);
+/// prepared.write(&exec, &mut sink)?;
+/// assert_eq!(sink.into_array()[[3, 2]], 8);
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+pub struct Prepared<'a, S: Source> {
+    source: &'a S,
+    structure: Structure,
+    mode: Mode,
+    grid: ChunkGrid,
+    /// Global ids of chunk `c`'s local labels are `offsets[c]..offsets[c + 1]`.
+    offsets: Vec<usize>,
+    /// Final label of every global id.
+    final_label: Vec<usize>,
+    /// Provisional runs kept from pass 1, per chunk.
+    kept: Vec<Mutex<Option<Runs>>>,
+    count: usize,
+}
+
+impl<S: Source> std::fmt::Debug for Prepared<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("grid", &self.grid)
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+/// Passes 1 and 2 over `source` in chunks of `chunks`.
+pub(crate) fn prepare<'a, S: Source>(
     exec: &Executor,
-    source: &S,
-    sink: &mut K,
+    source: &'a S,
     structure: &Structure,
     mode: Mode,
     chunks: &[usize],
     budget: usize,
-) -> Result<usize>
-where
-    S: Source,
-    K: Sink<Elem = L>,
-    L: LabelValue,
-{
+) -> Result<Prepared<'a, S>> {
     let shape = source.shape().to_vec();
-    if sink.shape() != shape.as_slice() {
-        return Err(Error::ShapeMismatch {
-            expected: shape,
-            found: sink.shape().to_vec(),
-        });
-    }
     let grid = ChunkGrid::new(&shape, chunks)?;
     let n = grid.num_chunks();
     let ndim = shape.len();
@@ -223,12 +255,6 @@ where
         .collect();
     roots.sort_unstable();
     let count = roots.len();
-    if L::from_count(count).is_none() {
-        return Err(Error::InvalidArgument(format!(
-            "{count} objects do not fit the output's {} labels: write to a wider label type",
-            L::DTYPE
-        )));
-    }
     let final_label = &mut key;
     for (rank, &(_, g)) in roots.iter().enumerate() {
         final_label[g] = rank + 1;
@@ -239,33 +265,92 @@ where
         final_label[g] = final_label[r];
     }
     drop(forest);
-    let final_label = &*final_label;
+    Ok(Prepared {
+        source,
+        structure: structure.clone(),
+        mode,
+        grid,
+        offsets,
+        final_label: key,
+        kept,
+        count,
+    })
+}
 
-    // Pass 3: relabel and write, reusing output buffers between chunks.
-    let sink_ref = &*sink;
-    let buffers: Mutex<Vec<Vec<L>>> = Mutex::new(Vec::new());
-    exec.for_each("label: write", n, |c| {
-        let region = grid.chunk_region(&grid.chunk_index(c));
-        let kept = lock(&kept[c]).take();
-        let runs = match kept {
-            Some(runs) => runs,
-            None => label_chunk(&read_chunk(source, &region)?, structure, mode)?,
-        };
-        let lut = &final_label[offsets[c]..offsets[c + 1]];
-        let mut buffer = lock(&buffers).pop().unwrap_or_default();
-        buffer.resize(region.len(), L::zero());
-        runs.write(&mut buffer, L::zero(), |l| {
-            L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero)
-        });
-        drop(runs);
-        let view = ArrayViewD::from_shape(region.shape(), &buffer[..])
-            .map_err(|e| Error::Failed(format!("chunk {region}: {e}")))?;
-        let written = sink_ref.write(&region, view);
-        lock(&buffers).push(buffer);
-        written
-    })?;
-    sink.commit()?;
-    Ok(count)
+impl<S: Source> Prepared<'_, S> {
+    /// The number of objects.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::ndmeasure::{Connectivity, Label};
+    /// use tesserae::{ArraySource, Executor};
+    /// let source = ArraySource::new(ArrayD::from_elem(vec![3, 3], 1u8));
+    /// let prepared = Label::new(Connectivity::Face).prepare(&Executor::new(), &source)?;
+    /// assert_eq!(prepared.count(), 1);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Pass 3: writes the final labels chunk by chunk into `sink` and commits
+    /// it; returns the number of objects.
+    ///
+    /// Fails when the sink's shape differs from the source's, or the objects
+    /// outnumber the sink's label type (`u32`: use a `u64` sink then).
+    pub fn write<K, L>(self, exec: &Executor, sink: &mut K) -> Result<usize>
+    where
+        K: Sink<Elem = L>,
+        L: LabelValue,
+    {
+        if sink.shape() != self.grid.shape() {
+            return Err(Error::ShapeMismatch {
+                expected: self.grid.shape().to_vec(),
+                found: sink.shape().to_vec(),
+            });
+        }
+        if L::from_count(self.count).is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "{} objects do not fit {} labels: write to a u64 sink",
+                self.count,
+                L::DTYPE
+            )));
+        }
+        let Prepared {
+            source,
+            structure,
+            mode,
+            grid,
+            offsets,
+            final_label,
+            kept,
+            count,
+        } = self;
+        let sink_ref = &*sink;
+        let buffers: Mutex<Vec<Vec<L>>> = Mutex::new(Vec::new());
+        exec.for_each("label: write", grid.num_chunks(), |c| {
+            let region = grid.chunk_region(&grid.chunk_index(c));
+            let kept = lock(&kept[c]).take();
+            let runs = match kept {
+                Some(runs) => runs,
+                None => label_chunk(&read_chunk(source, &region)?, &structure, mode)?,
+            };
+            let lut = &final_label[offsets[c]..offsets[c + 1]];
+            let mut buffer = lock(&buffers).pop().unwrap_or_default();
+            buffer.resize(region.len(), L::zero());
+            runs.write(&mut buffer, L::zero(), |l| {
+                L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero)
+            });
+            drop(runs);
+            let view = ArrayViewD::from_shape(region.shape(), &buffer[..])
+                .map_err(|e| Error::Failed(format!("chunk {region}: {e}")))?;
+            let written = sink_ref.write(&region, view);
+            lock(&buffers).push(buffer);
+            written
+        })?;
+        sink.commit()?;
+        Ok(count)
+    }
 }
 
 /// Global label pairs that touch across the boundary between chunk `c` and

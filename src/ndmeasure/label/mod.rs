@@ -18,6 +18,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::engine::{Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
+pub use chunked::Prepared;
 use runs::{label_runs, Mode, Plan};
 pub use structure::{Connectivity, Structure};
 
@@ -287,19 +288,47 @@ impl Label {
         K: Sink<Elem = L>,
         L: LabelValue,
     {
+        if sink.shape() != source.shape() {
+            return Err(Error::ShapeMismatch {
+                expected: source.shape().to_vec(),
+                found: sink.shape().to_vec(),
+            });
+        }
+        self.prepare(exec, source)?.write(exec, sink)
+    }
+
+    /// The first two passes of [`Label::run`]: labels every chunk and merges
+    /// them up to the final numbering, without writing. The result knows the
+    /// number of objects, so the caller can pick the output's label type
+    /// (`u32`, or `u64` beyond `u32::MAX` objects) before
+    /// [`Prepared::write`] writes it.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::ndmeasure::{Connectivity, Label};
+    /// use tesserae::{ArraySink, ArraySource, Executor};
+    ///
+    /// let source = ArraySource::new(ArrayD::from_elem(vec![5, 5], 1u8)).with_chunks(&[2, 2])?;
+    /// let exec = Executor::new();
+    /// let prepared = Label::new(Connectivity::Full).prepare(&exec, &source)?;
+    /// let n = if prepared.count() <= u32::MAX as usize {
+    ///     prepared.write(&exec, &mut ArraySink::<u32>::new(&[5, 5]))?
+    /// } else {
+    ///     prepared.write(&exec, &mut ArraySink::<u64>::new(&[5, 5]))?
+    /// };
+    /// assert_eq!(n, 1);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn prepare<'a, S: Source>(
+        &self,
+        exec: &Executor,
+        source: &'a S,
+    ) -> Result<Prepared<'a, S>> {
         let structure = self.structure(source.ndim())?;
         let chunks = match &self.chunks {
             Some(c) => c.clone(),
             None => source.chunk_shape().to_vec(),
         };
-        chunked::label_chunked(
-            exec,
-            source,
-            sink,
-            &structure,
-            self.mode(),
-            &chunks,
-            self.cache,
-        )
+        chunked::prepare(exec, source, &structure, self.mode(), &chunks, self.cache)
     }
 }
