@@ -80,7 +80,11 @@ fn read_chunk<S: Source>(source: &S, region: &Region) -> Result<ArrayD<S::Elem>>
             found: chunk.shape().to_vec(),
         });
     }
-    Ok(chunk.as_standard_layout().into_owned())
+    if chunk.is_standard_layout() {
+        Ok(chunk)
+    } else {
+        Ok(chunk.as_standard_layout().into_owned())
+    }
 }
 
 fn label_chunk<T: Element>(chunk: &ArrayD<T>, structure: &Structure, mode: Mode) -> Result<Runs> {
