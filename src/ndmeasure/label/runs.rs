@@ -307,6 +307,13 @@ fn unite<T: Copy + PartialEq, const MULTI: bool>(
                     for j in begin..end {
                         let a0 = i64::from(bounds[2 * j]);
                         let a1 = i64::from(bounds[2 * j + 1]);
+                        // Usually zero to two runs are skipped: step twice
+                        // without branching, then loop for the rest.
+                        for _ in 0..2 {
+                            if k < nb_end {
+                                k += usize::from(i64::from(bounds[2 * k + 1]) <= a0 + lo);
+                            }
+                        }
                         while k < nb_end && i64::from(bounds[2 * k + 1]) <= a0 + lo {
                             k += 1;
                         }
@@ -320,12 +327,9 @@ fn unite<T: Copy + PartialEq, const MULTI: bool>(
                                     == data[nr * len + bounds[2 * m] as usize]
                             {
                                 let other = find(&mut parent, m as u32);
-                                if other < root {
-                                    parent[root as usize] = other;
-                                    root = other;
-                                } else if root < other {
-                                    parent[other as usize] = root;
-                                }
+                                let (low, high) = (root.min(other), root.max(other));
+                                parent[high as usize] = low;
+                                root = low;
                             }
                             m += 1;
                         }
