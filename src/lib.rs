@@ -10,7 +10,7 @@
 //!   ([`Executor`]). It knows nothing about biology.
 //! - [`io`]: TIFF and Zarr sources and sinks, voxel-size metadata.
 //! - [`ndmeasure`]: kernels after `scipy.ndimage`'s measurements — connected-component
-//!   labeling ([`Label`], [`label`]) with scipy's exact numbering at any chunking.
+//!   labeling ([`Label`], [`label()`]) with scipy's exact numbering at any chunking.
 //!
 //! ```
 //! use ndarray::ArrayD;

@@ -1,5 +1,5 @@
 //! Measurements on labeled images, after `scipy.ndimage`'s `measurements`:
-//! connected-component [`label`]ing (in memory and chunked).
+//! connected-component labeling ([`label()`], [`Label`]), in memory and chunked.
 //!
 //! ```
 //! use ndarray::array;
