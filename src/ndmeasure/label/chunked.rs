@@ -429,21 +429,47 @@ fn boundary_pairs<T: Element>(
             }
             let labels_a = &sum_a.faces[face_a];
             let labels_b = &sum_b.faces[face_b];
+            let values = (&sum_a.values, &sum_b.values);
+            let (off_a, off_b) = (offsets[c], offsets[b]);
             let mut last = (usize::MAX, usize::MAX);
-            for_box(&counts, &strides_a, &strides_b, base_a, base_b, |oa, ob| {
-                let (la, lb) = (labels_a[oa], labels_b[ob]);
-                if la == 0 || lb == 0 {
+            let mut touch = |oa: usize, ob: usize, la: u32, lb: u32| {
+                if multilabel && values.0[face_a][oa] != values.1[face_b][ob] {
                     return;
                 }
-                if multilabel && sum_a.values[face_a][oa] != sum_b.values[face_b][ob] {
-                    return;
-                }
-                let pair = (offsets[c] + la as usize - 1, offsets[b] + lb as usize - 1);
+                let pair = (off_a + la as usize - 1, off_b + lb as usize - 1);
                 if pair != last {
                     pairs.push(pair);
                     last = pair;
                 }
-            });
+            };
+            let step = (strides_a[ndim - 1], strides_b[ndim - 1]);
+            for_box(
+                &counts,
+                &strides_a,
+                &strides_b,
+                base_a,
+                base_b,
+                |oa, ob, len| {
+                    if step == (1, 1) {
+                        // Contiguous rows of both planes: a tight zipped scan.
+                        let row_a = &labels_a[oa..oa + len];
+                        let row_b = &labels_b[ob..ob + len];
+                        for (x, (&la, &lb)) in row_a.iter().zip(row_b).enumerate() {
+                            if la != 0 && lb != 0 {
+                                touch(oa + x, ob + x, la, lb);
+                            }
+                        }
+                    } else {
+                        for x in 0..len {
+                            let (pa, pb) = (oa + x * step.0, ob + x * step.1);
+                            let (la, lb) = (labels_a[pa], labels_b[pb]);
+                            if la != 0 && lb != 0 {
+                                touch(pa, pb, la, lb);
+                            }
+                        }
+                    }
+                },
+            );
         }
     }
     pairs
@@ -459,15 +485,16 @@ fn face_strides(shape: &[usize], axis: usize) -> Vec<usize> {
     s
 }
 
-/// Calls `f(offset_a, offset_b)` for every point of a box of `counts`, the
-/// offsets advancing by `sa` and `sb` per axis from `base_a` and `base_b`.
+/// Calls `f(offset_a, offset_b, len)` for every line along the last axis of a
+/// box of `counts` (`len` points), the offsets advancing by `sa` and `sb` per
+/// axis from `base_a` and `base_b`.
 fn for_box(
     counts: &[usize],
     sa: &[usize],
     sb: &[usize],
     base_a: usize,
     base_b: usize,
-    mut f: impl FnMut(usize, usize),
+    mut f: impl FnMut(usize, usize, usize),
 ) {
     let ndim = counts.len();
     let last = ndim - 1;
@@ -478,11 +505,7 @@ fn for_box(
             oa += coords[k] * sa[k];
             ob += coords[k] * sb[k];
         }
-        for _ in 0..counts[last] {
-            f(oa, ob);
-            oa += sa[last];
-            ob += sb[last];
-        }
+        f(oa, ob, counts[last]);
         let mut k = last;
         loop {
             if k == 0 {
