@@ -27,7 +27,7 @@ impl Source for Checkerboard {
         let (start, side) = (region.start().to_vec(), self.side);
         Ok(ArrayD::from_shape_fn(region.shape().to_vec(), |i| {
             let cube: usize = (0..3).map(|k| (start[k] + i[k]) / side).sum();
-            u8::from(cube % 2 == 0)
+            u8::from(cube.is_multiple_of(2))
         }))
     }
 }
