@@ -9,6 +9,9 @@
 //!   the [`Source`] and [`Sink`] traits, blockwise execution on rayon
 //!   ([`Executor`]). It knows nothing about biology.
 //! - [`io`]: TIFF and Zarr sources and sinks, voxel-size metadata.
+//! - [`ndmeasure`]: after `scipy.ndimage`'s measurements — connected-component
+//!   labeling ([`Label`], [`label()`]) with scipy's exact numbering at any chunking,
+//!   `find_objects` and the per-label statistics, in one pass over the chunks.
 //!
 //! ```
 //! use ndarray::ArrayD;
@@ -34,3 +37,4 @@ pub use engine::{
     VoxelSize,
 };
 pub use error::{Error, Result};
+pub use ndmeasure::{label, Connectivity, Label, LabelValue, Structure};

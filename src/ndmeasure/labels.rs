@@ -4,14 +4,25 @@ use std::collections::HashMap;
 
 use crate::engine::Element;
 
-/// An integer element type usable as a label image.
+/// An integer element type of label images: read by the measurements, written
+/// by labeling.
 ///
 /// Labels are non-negative integers; 0 is background. Negative values of
 /// signed label images are never objects (they are skipped, like scipy's
 /// `find_objects` does).
+///
+/// ```
+/// use tesserae::ndmeasure::LabelValue;
+/// assert_eq!(u32::from_count(7), Some(7u32));
+/// assert_eq!(u32::from_count(1 << 40), None);
+/// assert_eq!((-3i16).to_label(), None);
+/// ```
 pub trait LabelValue: Element {
     /// The label as `u64`, or `None` for a negative value.
     fn to_label(self) -> Option<u64>;
+
+    /// The label `count`, when it fits this type.
+    fn from_count(count: usize) -> Option<Self>;
 }
 
 macro_rules! impl_label_unsigned {
@@ -20,6 +31,10 @@ macro_rules! impl_label_unsigned {
             #[inline]
             fn to_label(self) -> Option<u64> {
                 Some(self as u64)
+            }
+            #[inline]
+            fn from_count(count: usize) -> Option<Self> {
+                Self::try_from(count).ok()
             }
         }
     )*};
@@ -31,6 +46,10 @@ macro_rules! impl_label_signed {
             #[inline]
             fn to_label(self) -> Option<u64> {
                 (self >= 0).then_some(self as u64)
+            }
+            #[inline]
+            fn from_count(count: usize) -> Option<Self> {
+                Self::try_from(count).ok()
             }
         }
     )*};

@@ -1,0 +1,523 @@
+//! Chunked labeling with scipy's numbering, in three passes over the chunks.
+//!
+//! 1. Per chunk, in parallel: label the chunk with the in-memory kernel and
+//!    keep, for every local label, its first voxel as a global raster index
+//!    (C order inside a chunk agrees with the global raster order), plus the
+//!    local labels (and, in multilabel mode, the values) on the chunk's `2 ndim`
+//!    boundary planes.
+//! 2. Per chunk, in parallel: compare its boundary planes with those of every
+//!    later neighbouring chunk the structure reaches (across faces, and across
+//!    edges and corners when the structure has diagonal offsets) and unite the
+//!    touching (chunk, local label) pairs in a global union-find. Each
+//!    component's key is the smallest first voxel of its members; ranking the
+//!    keys gives exactly `scipy.ndimage.label`'s numbering, for any chunking.
+//! 3. Per chunk, in parallel: map local to final labels and write. The
+//!    provisional labels of pass 1 are kept as runs (run-length encoded, a few
+//!    bytes per run: tiny for blob-like images) while they fit a byte budget;
+//!    chunks beyond it are read and labeled again, which costs one more kernel
+//!    run and one more read per chunk but needs no temporary store, so an
+//!    out-of-core volume is never held in memory.
+//!
+//! Memory holds the chunks in flight, the boundary planes, a few words per
+//! local label and the kept runs (bounded by the budget); nothing is sized by
+//! the voxel count or by the largest label.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use ndarray::{ArrayD, ArrayViewD, Axis};
+
+use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source};
+use crate::error::{Error, Result};
+use crate::ndmeasure::label::runs::{label_runs, Mode, Plan, Runs};
+use crate::ndmeasure::label::Structure;
+use crate::ndmeasure::LabelValue;
+
+/// What pass 1 keeps of a chunk.
+struct Summary<T> {
+    /// Global raster index of every local label's first voxel.
+    first: Vec<usize>,
+    /// Labels on the low and high plane of every axis (index `2 axis + high`).
+    faces: Vec<Vec<u32>>,
+    /// Values on the same planes, in multilabel mode.
+    values: Vec<Vec<T>>,
+    /// The provisional labels, when they fit the budget.
+    runs: Option<Runs>,
+}
+
+/// A flat union-find over global label ids.
+struct Forest(Vec<usize>);
+
+impl Forest {
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.0[x] != x {
+            let gp = self.0[self.0[x]];
+            self.0[x] = gp;
+            x = gp;
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra < rb {
+            self.0[rb] = ra;
+        } else {
+            self.0[ra] = rb;
+        }
+    }
+}
+
+fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Reads chunk `region` as a C-order array.
+fn read_chunk<S: Source>(source: &S, region: &Region) -> Result<ArrayD<S::Elem>> {
+    let chunk = source.read(region)?;
+    if chunk.shape() != region.shape() {
+        return Err(Error::ShapeMismatch {
+            expected: region.shape().to_vec(),
+            found: chunk.shape().to_vec(),
+        });
+    }
+    if chunk.is_standard_layout() {
+        Ok(chunk)
+    } else {
+        Ok(chunk.as_standard_layout().into_owned())
+    }
+}
+
+fn label_chunk<T: Element>(chunk: &ArrayD<T>, structure: &Structure, mode: Mode) -> Result<Runs> {
+    let plan = Plan::new(structure, chunk.shape());
+    let data = chunk
+        .as_slice()
+        .ok_or_else(|| Error::Failed("a chunk is not contiguous".into()))?;
+    label_runs(data, &plan, mode)
+}
+
+/// C-order strides of `shape`.
+fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        s[k] = s[k + 1] * shape[k + 1];
+    }
+    s
+}
+
+/// A source labeled up to its final numbering (passes 1 and 2), ready to be
+/// written to a sink of any label type (pass 3).
+///
+/// Made by [`Label::prepare`](crate::ndmeasure::Label::prepare); knowing
+/// [`Prepared::count`] first lets a caller choose `u32` or `u64` output.
+///
+/// ```
+/// use ndarray::ArrayD;
+/// use tesserae::ndmeasure::{Connectivity, Label};
+/// use tesserae::{ArraySink, ArraySource, Executor};
+///
+/// let image = ArrayD::from_shape_fn(vec![4, 4], |i| ((i[0] + i[1]) % 2) as u8);
+/// let source = ArraySource::new(image).with_chunks(&[2, 2])?;
+/// let exec = Executor::new();
+/// let prepared = Label::new(Connectivity::Face).prepare(&exec, &source)?;
+/// assert_eq!(prepared.count(), 8);
+/// let mut sink = ArraySink::<u32>::new(&[4, 4]);
+/// prepared.write(&exec, &mut sink)?;
+/// assert_eq!(sink.into_array()[[3, 2]], 8);
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+pub struct Prepared<'a, S: Source> {
+    source: &'a S,
+    structure: Structure,
+    mode: Mode,
+    grid: ChunkGrid,
+    /// Global ids of chunk `c`'s local labels are `offsets[c]..offsets[c + 1]`.
+    offsets: Vec<usize>,
+    /// Final label of every global id.
+    final_label: Vec<usize>,
+    /// Provisional runs kept from pass 1, per chunk.
+    kept: Vec<Mutex<Option<Runs>>>,
+    count: usize,
+}
+
+impl<S: Source> std::fmt::Debug for Prepared<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("grid", &self.grid)
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+/// Passes 1 and 2 over `source` in chunks of `chunks`.
+pub(crate) fn prepare<'a, S: Source>(
+    exec: &Executor,
+    source: &'a S,
+    structure: &Structure,
+    mode: Mode,
+    chunks: &[usize],
+    budget: usize,
+) -> Result<Prepared<'a, S>> {
+    let shape = source.shape().to_vec();
+    let grid = ChunkGrid::new(&shape, chunks)?;
+    let n = grid.num_chunks();
+    let ndim = shape.len();
+    let global = strides(&shape);
+
+    // Pass 1: local labels, first voxels, boundary planes.
+    let budget = AtomicUsize::new(budget);
+    let summaries: Vec<Mutex<Option<Summary<S::Elem>>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
+    exec.for_each("label: chunks", n, |c| {
+        let region = grid.chunk_region(&grid.chunk_index(c));
+        let chunk = read_chunk(source, &region)?;
+        let runs = label_chunk(&chunk, structure, mode)?;
+        let local = strides(region.shape());
+        let first = runs
+            .first_voxels()
+            .iter()
+            .map(|&f| {
+                (0..ndim)
+                    .map(|k| (region.start()[k] + f / local[k] % region.shape()[k]) * global[k])
+                    .sum()
+            })
+            .collect();
+        let mut faces = Vec::with_capacity(2 * ndim);
+        let mut values = Vec::new();
+        for axis in 0..ndim {
+            for high in [false, true] {
+                faces.push(runs.face(region.shape(), axis, high));
+                if mode.multilabel {
+                    let at = if high { region.shape()[axis] - 1 } else { 0 };
+                    values.push(chunk.index_axis(Axis(axis), at).iter().copied().collect());
+                }
+            }
+        }
+        let size = runs.heap_size();
+        let fits = budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(size)
+            })
+            .is_ok();
+        let runs = fits.then_some(runs);
+        *lock(&summaries[c]) = Some(Summary {
+            first,
+            faces,
+            values,
+            runs,
+        });
+        Ok(())
+    })?;
+    let mut summaries: Vec<Summary<S::Elem>> = summaries
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| Error::Failed("a chunk was not labeled".into()))?;
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0usize);
+    for s in &summaries {
+        offsets.push(offsets[offsets.len() - 1] + s.first.len());
+    }
+    let total = offsets[n];
+
+    // Pass 2: equivalences across chunk boundaries.
+    let forest = Mutex::new(Forest((0..total).collect()));
+    let structure_offsets = structure.offsets();
+    exec.for_each("label: merge", n, |c| {
+        let pairs = boundary_pairs(
+            &grid,
+            &summaries,
+            &offsets,
+            &structure_offsets,
+            c,
+            mode.multilabel,
+        );
+        let mut forest = lock(&forest);
+        for (a, b) in pairs {
+            forest.union(a, b);
+        }
+        Ok(())
+    })?;
+    let mut forest = forest.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut key: Vec<usize> = summaries
+        .iter()
+        .flat_map(|s| s.first.iter().copied())
+        .collect();
+    let kept: Vec<Mutex<Option<Runs>>> = summaries
+        .iter_mut()
+        .map(|s| Mutex::new(s.runs.take()))
+        .collect();
+    drop(summaries);
+    for g in 0..total {
+        let r = forest.find(g);
+        if key[g] < key[r] {
+            key[r] = key[g];
+        }
+    }
+    let mut roots: Vec<(usize, usize)> = (0..total)
+        .filter(|&g| forest.0[g] == g)
+        .map(|g| (key[g], g))
+        .collect();
+    roots.sort_unstable();
+    let count = roots.len();
+    let final_label = &mut key;
+    for (rank, &(_, g)) in roots.iter().enumerate() {
+        final_label[g] = rank + 1;
+    }
+    drop(roots);
+    for g in 0..total {
+        let r = forest.find(g);
+        final_label[g] = final_label[r];
+    }
+    drop(forest);
+    Ok(Prepared {
+        source,
+        structure: structure.clone(),
+        mode,
+        grid,
+        offsets,
+        final_label: key,
+        kept,
+        count,
+    })
+}
+
+impl<S: Source> Prepared<'_, S> {
+    /// The number of objects.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::ndmeasure::{Connectivity, Label};
+    /// use tesserae::{ArraySource, Executor};
+    /// let source = ArraySource::new(ArrayD::from_elem(vec![3, 3], 1u8));
+    /// let prepared = Label::new(Connectivity::Face).prepare(&Executor::new(), &source)?;
+    /// assert_eq!(prepared.count(), 1);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Pass 3: writes the final labels chunk by chunk into `sink` and commits
+    /// it; returns the number of objects.
+    ///
+    /// Fails when the sink's shape differs from the source's, or the objects
+    /// outnumber the sink's label type (`u32`: use a `u64` sink then).
+    pub fn write<K, L>(self, exec: &Executor, sink: &mut K) -> Result<usize>
+    where
+        K: Sink<Elem = L>,
+        L: LabelValue,
+    {
+        if sink.shape() != self.grid.shape() {
+            return Err(Error::ShapeMismatch {
+                expected: self.grid.shape().to_vec(),
+                found: sink.shape().to_vec(),
+            });
+        }
+        if L::from_count(self.count).is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "{} objects do not fit {} labels: write to a u64 sink",
+                self.count,
+                L::DTYPE
+            )));
+        }
+        let Prepared {
+            source,
+            structure,
+            mode,
+            grid,
+            offsets,
+            final_label,
+            kept,
+            count,
+        } = self;
+        let sink_ref = &*sink;
+        let buffers: Mutex<Vec<Vec<L>>> = Mutex::new(Vec::new());
+        exec.for_each("label: write", grid.num_chunks(), |c| {
+            let region = grid.chunk_region(&grid.chunk_index(c));
+            let kept = lock(&kept[c]).take();
+            let runs = match kept {
+                Some(runs) => runs,
+                None => label_chunk(&read_chunk(source, &region)?, &structure, mode)?,
+            };
+            let lut = &final_label[offsets[c]..offsets[c + 1]];
+            let mut buffer = lock(&buffers).pop().unwrap_or_default();
+            buffer.resize(region.len(), L::zero());
+            runs.write(&mut buffer, L::zero(), |l| {
+                L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero)
+            });
+            drop(runs);
+            let view = ArrayViewD::from_shape(region.shape(), &buffer[..])
+                .map_err(|e| Error::Failed(format!("chunk {region}: {e}")))?;
+            let written = sink_ref.write(&region, view);
+            lock(&buffers).push(buffer);
+            written
+        })?;
+        sink.commit()?;
+        Ok(count)
+    }
+}
+
+/// Global label pairs that touch across the boundary between chunk `c` and
+/// its later neighbours.
+fn boundary_pairs<T: Element>(
+    grid: &ChunkGrid,
+    summaries: &[Summary<T>],
+    offsets: &[usize],
+    structure_offsets: &[Vec<isize>],
+    c: usize,
+    multilabel: bool,
+) -> Vec<(usize, usize)> {
+    let ndim = grid.ndim();
+    let index = grid.chunk_index(c);
+    let shape_a = grid.chunk_region(&index).shape().to_vec();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for code in 0..3usize.pow(ndim as u32) {
+        let mut rest = code;
+        let mut e = vec![0isize; ndim];
+        for d in e.iter_mut().rev() {
+            *d = (rest % 3) as isize - 1;
+            rest /= 3;
+        }
+        // Later neighbours only: the first non-zero component is +1.
+        let Some(k0) = e.iter().position(|&d| d != 0) else {
+            continue;
+        };
+        if e[k0] != 1 {
+            continue;
+        }
+        let neighbour: Option<Vec<usize>> = index
+            .iter()
+            .zip(&e)
+            .zip(grid.grid_shape())
+            .map(|((&i, &d), &g)| {
+                let j = i as isize + d;
+                (j >= 0 && (j as usize) < g).then_some(j as usize)
+            })
+            .collect();
+        let Some(neighbour) = neighbour else {
+            continue;
+        };
+        let b = grid.linear_index(&neighbour);
+        let shape_b = grid.chunk_region(&neighbour).shape().to_vec();
+        let (sum_a, sum_b) = (&summaries[c], &summaries[b]);
+        let face_a = 2 * k0 + 1;
+        let face_b = 2 * k0;
+        let strides_a = face_strides(&shape_a, k0);
+        let strides_b = face_strides(&shape_b, k0);
+        for d in structure_offsets {
+            if (0..ndim).any(|k| e[k] != 0 && d[k] != e[k]) {
+                continue;
+            }
+            let mut counts = vec![0usize; ndim];
+            let (mut base_a, mut base_b) = (0usize, 0usize);
+            for k in 0..ndim {
+                let (pa, pb, len) = match e[k] {
+                    1 => (shape_a[k] - 1, 0, 1),
+                    -1 => (0, shape_b[k] - 1, 1),
+                    _ => {
+                        let start = usize::from(d[k] < 0);
+                        let len = shape_a[k].saturating_sub(d[k].unsigned_abs());
+                        (start, (start as isize + d[k]) as usize, len)
+                    }
+                };
+                counts[k] = len;
+                base_a += pa * strides_a[k];
+                base_b += pb * strides_b[k];
+            }
+            if counts.contains(&0) {
+                continue;
+            }
+            let labels_a = &sum_a.faces[face_a];
+            let labels_b = &sum_b.faces[face_b];
+            let values = (&sum_a.values, &sum_b.values);
+            let (off_a, off_b) = (offsets[c], offsets[b]);
+            let mut last = (usize::MAX, usize::MAX);
+            let mut touch = |oa: usize, ob: usize, la: u32, lb: u32| {
+                if multilabel && values.0[face_a][oa] != values.1[face_b][ob] {
+                    return;
+                }
+                let pair = (off_a + la as usize - 1, off_b + lb as usize - 1);
+                if pair != last {
+                    pairs.push(pair);
+                    last = pair;
+                }
+            };
+            let step = (strides_a[ndim - 1], strides_b[ndim - 1]);
+            for_box(
+                &counts,
+                &strides_a,
+                &strides_b,
+                base_a,
+                base_b,
+                |oa, ob, len| {
+                    if step == (1, 1) {
+                        // Contiguous rows of both planes: a tight zipped scan.
+                        let row_a = &labels_a[oa..oa + len];
+                        let row_b = &labels_b[ob..ob + len];
+                        for (x, (&la, &lb)) in row_a.iter().zip(row_b).enumerate() {
+                            if la != 0 && lb != 0 {
+                                touch(oa + x, ob + x, la, lb);
+                            }
+                        }
+                    } else {
+                        for x in 0..len {
+                            let (pa, pb) = (oa + x * step.0, ob + x * step.1);
+                            let (la, lb) = (labels_a[pa], labels_b[pb]);
+                            if la != 0 && lb != 0 {
+                                touch(pa, pb, la, lb);
+                            }
+                        }
+                    }
+                },
+            );
+        }
+    }
+    pairs
+}
+
+/// Strides of the boundary plane across `axis` of a chunk of `shape`, over all
+/// `ndim` axes (zero along `axis`).
+fn face_strides(shape: &[usize], axis: usize) -> Vec<usize> {
+    let mut plane = shape.to_vec();
+    plane[axis] = 1;
+    let mut s = strides(&plane);
+    s[axis] = 0;
+    s
+}
+
+/// Calls `f(offset_a, offset_b, len)` for every line along the last axis of a
+/// box of `counts` (`len` points), the offsets advancing by `sa` and `sb` per
+/// axis from `base_a` and `base_b`.
+fn for_box(
+    counts: &[usize],
+    sa: &[usize],
+    sb: &[usize],
+    base_a: usize,
+    base_b: usize,
+    mut f: impl FnMut(usize, usize, usize),
+) {
+    let ndim = counts.len();
+    let last = ndim - 1;
+    let mut coords = vec![0usize; last];
+    loop {
+        let (mut oa, mut ob) = (base_a, base_b);
+        for k in 0..last {
+            oa += coords[k] * sa[k];
+            ob += coords[k] * sb[k];
+        }
+        f(oa, ob, counts[last]);
+        let mut k = last;
+        loop {
+            if k == 0 {
+                return;
+            }
+            k -= 1;
+            coords[k] += 1;
+            if coords[k] < counts[k] {
+                break;
+            }
+            coords[k] = 0;
+        }
+    }
+}
