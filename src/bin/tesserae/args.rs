@@ -20,3 +20,20 @@ pub fn sizes(text: &str) -> Result<Vec<f64>, String> {
         })
         .collect()
 }
+
+/// The chunk shape a command works in: the one given (validated against the
+/// image), or about 16 MiB per chunk aligned to the source's native chunks.
+pub fn chunks_for<S: tesserae::Source + ?Sized>(
+    source: &S,
+    chunks: Option<&[usize]>,
+) -> tesserae::Result<Vec<usize>> {
+    let shape = source.shape();
+    Ok(match chunks {
+        Some(c) => tesserae::ChunkGrid::new(shape, c)?.chunk_shape().to_vec(),
+        None => tesserae::engine::default_chunks(
+            shape,
+            source.chunk_shape(),
+            <S::Elem as tesserae::Element>::DTYPE.size(),
+        ),
+    })
+}

@@ -2,8 +2,13 @@
 
 mod args;
 mod convert;
+mod find_objects;
 mod info;
+mod label;
+mod labels;
+mod measure;
 mod progress;
+mod table;
 
 use std::process::ExitCode;
 
@@ -29,6 +34,12 @@ enum Command {
     Info(info::Args),
     /// Copy an image between TIFF and Zarr (any direction), optionally rechunked.
     Convert(convert::Args),
+    /// Label connected components, numbered exactly as scipy.ndimage.label, at any chunking.
+    Label(label::Args),
+    /// Bounding box of every label, as a CSV table.
+    FindObjects(find_objects::Args),
+    /// scipy.ndimage measurements (mean, variance, median, …) per label, as a CSV table.
+    Measure(measure::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +51,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(args) => info::run(args, &context),
         Command::Convert(args) => convert::run(args, &context),
+        Command::Label(args) => label::run(args, &context),
+        Command::FindObjects(args) => find_objects::run(args, &context),
+        Command::Measure(args) => measure::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

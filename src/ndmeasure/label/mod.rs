@@ -18,6 +18,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::engine::{Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
+use crate::ndmeasure::LabelValue;
 pub use chunked::Prepared;
 use runs::{label_runs, Mode, Plan};
 pub use structure::{Connectivity, Structure};

@@ -140,9 +140,9 @@ pub(crate) fn label_runs<T: Element>(data: &[T], plan: &Plan, mode: Mode) -> Res
     let zero = T::zero();
     let (bounds, row_ptr) = match (mode.multilabel, mode.threshold) {
         (false, None) => extract_binary(data, plan, |v: T| v != zero),
-        (false, Some(t)) => extract_binary(data, plan, |v: T| v.to_f64() > t),
+        (false, Some(t)) => extract_binary(data, plan, |v: T| v.as_f64() > t),
         (true, None) => extract_multi(data, plan, |v: T| v != zero),
-        (true, Some(t)) => extract_multi(data, plan, |v: T| v.to_f64() > t),
+        (true, Some(t)) => extract_multi(data, plan, |v: T| v.as_f64() > t),
     };
     let parent = if mode.multilabel {
         unite::<T, true>(data, plan, &bounds, &row_ptr)
