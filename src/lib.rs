@@ -29,7 +29,7 @@ mod error;
 pub mod io;
 
 pub use engine::{
-    ArraySink, ArraySource, ChunkGrid, DataType, Element, Executor, Progress, Region, Sink, Source,
-    VoxelSize,
+    map_blocks, map_overlap, rechunk, reduce, store, ArraySink, ArraySource, Block, BoundaryMode,
+    ChunkGrid, DataType, Element, Executor, Progress, Region, Sink, Source, VoxelSize,
 };
 pub use error::{Error, Result};

@@ -1,0 +1,144 @@
+//! [`map_blocks`]: a lazy [`Source`] whose every output chunk is computed from
+//! the same region of another source.
+
+use std::marker::PhantomData;
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use crate::engine::{check_region, ChunkGrid, Element, Region, Source, VoxelSize};
+use crate::error::{Error, Result};
+
+/// A lazy source applying a function to every chunk of another source.
+///
+/// Built by [`map_blocks`]. Reading a region computes only the output chunks
+/// that overlap it; reading exactly one chunk computes that chunk alone and
+/// returns the function's output without copying it.
+pub struct MapBlocks<S, U, F> {
+    source: S,
+    grid: ChunkGrid,
+    f: F,
+    out: PhantomData<fn() -> U>,
+}
+
+impl<S: Source, U, F> std::fmt::Debug for MapBlocks<S, U, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MapBlocks")
+            .field("shape", &self.source.shape())
+            .field("chunks", &self.grid.chunk_shape())
+            .finish()
+    }
+}
+
+/// Maps every chunk of `source` through `f`, lazily.
+///
+/// `f(block, region)` receives the input block of the chunk `region` and
+/// returns the output block, which must have the same shape (a mismatch is an
+/// [`Error::ShapeMismatch`] when the chunk is computed). The output is chunked
+/// by `chunks`, or by the input's native chunks when `None`. The voxel size is
+/// the input's.
+///
+/// ```
+/// use ndarray::ArrayD;
+/// use tesserae::engine::map_blocks;
+/// use tesserae::{ArraySource, Region, Source};
+///
+/// let image = ArraySource::new(ArrayD::from_elem(vec![4, 4], 3u8)).with_chunks(&[2, 2])?;
+/// let doubled = map_blocks(image, None, |block, _region| Ok(block.mapv(|v| u16::from(v) * 2)))?;
+/// assert_eq!(doubled.chunk_shape(), &[2, 2]);
+/// assert_eq!(doubled.read(&Region::new(vec![1, 1], vec![2, 2]))?[[0, 0]], 6u16);
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+pub fn map_blocks<S, U, F>(source: S, chunks: Option<&[usize]>, f: F) -> Result<MapBlocks<S, U, F>>
+where
+    S: Source,
+    U: Element,
+    F: Fn(ArrayViewD<'_, S::Elem>, &Region) -> Result<ArrayD<U>> + Send + Sync,
+{
+    let grid = ChunkGrid::new(source.shape(), chunks.unwrap_or(source.chunk_shape()))?;
+    Ok(MapBlocks {
+        source,
+        grid,
+        f,
+        out: PhantomData,
+    })
+}
+
+impl<S, U, F> MapBlocks<S, U, F>
+where
+    S: Source,
+    U: Element,
+    F: Fn(ArrayViewD<'_, S::Elem>, &Region) -> Result<ArrayD<U>> + Send + Sync,
+{
+    fn compute(&self, chunk: &Region) -> Result<ArrayD<U>> {
+        let input = self.source.read(chunk)?;
+        let output = (self.f)(input.view(), chunk)?;
+        check_block(chunk, output.shape())?;
+        Ok(output)
+    }
+}
+
+impl<S, U, F> Source for MapBlocks<S, U, F>
+where
+    S: Source,
+    U: Element,
+    F: Fn(ArrayViewD<'_, S::Elem>, &Region) -> Result<ArrayD<U>> + Send + Sync,
+{
+    type Elem = U;
+
+    fn shape(&self) -> &[usize] {
+        self.source.shape()
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        self.grid.chunk_shape()
+    }
+
+    fn read(&self, region: &Region) -> Result<ArrayD<U>> {
+        read_chunked(&self.grid, region, |chunk| self.compute(chunk))
+    }
+
+    fn voxel_size(&self) -> Option<VoxelSize> {
+        self.source.voxel_size()
+    }
+}
+
+/// Checks that a computed block has the shape of its chunk.
+pub(crate) fn check_block(chunk: &Region, found: &[usize]) -> Result<()> {
+    if chunk.shape() != found {
+        return Err(Error::ShapeMismatch {
+            expected: chunk.shape().to_vec(),
+            found: found.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads `region` of a lazily computed array by computing the chunks of `grid`
+/// that overlap it; an aligned one-chunk read returns the computed chunk as is.
+pub(crate) fn read_chunked<U: Element>(
+    grid: &ChunkGrid,
+    region: &Region,
+    compute: impl Fn(&Region) -> Result<ArrayD<U>>,
+) -> Result<ArrayD<U>> {
+    check_region(grid.shape(), region)?;
+    let chunks: Vec<Region> = grid
+        .chunks_overlapping(region)
+        .map(|index| grid.chunk_region(&index))
+        .collect();
+    if let [only] = chunks.as_slice() {
+        if only == region {
+            return compute(only);
+        }
+    }
+    let mut out = ArrayD::<U>::default(region.shape());
+    for chunk in &chunks {
+        let block = compute(chunk)?;
+        if let Some(common) = chunk.intersect(region) {
+            common
+                .relative_to(region)
+                .view_mut(&mut out)
+                .assign(&common.relative_to(chunk).view(&block));
+        }
+    }
+    Ok(out)
+}

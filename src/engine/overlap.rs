@@ -1,0 +1,430 @@
+//! [`map_overlap`]: a lazy [`Source`] whose every output chunk is computed from
+//! the input chunk grown by a halo, with scipy.ndimage boundary modes at the
+//! border of the array.
+//!
+//! Inside the array the halo is real neighbour data, however wide (it may span
+//! several neighbouring chunks). Only where the halo leaves the array is it
+//! filled by the [`BoundaryMode`], exactly as scipy.ndimage extends its lines, so
+//! a kernel equal to a scipy filter on the padded block gives scipy's result at
+//! any chunking.
+
+use std::marker::PhantomData;
+
+use ndarray::{ArrayD, ArrayViewD, Axis, Slice};
+
+use crate::engine::blocks::{check_block, read_chunked};
+use crate::engine::{ChunkGrid, Element, Region, Source, VoxelSize};
+use crate::error::{Error, Result};
+
+/// How values outside the array are made up, as scipy.ndimage's `mode`.
+///
+/// With an axis `a b c d`:
+///
+/// | mode          | padding on both sides          | period      |
+/// |---------------|--------------------------------|-------------|
+/// | `Reflect`     | `d c b a │ a b c d │ d c b a`  | `2n`        |
+/// | `Mirror`      | `d c b │ a b c d │ c b a`      | `2n − 2`    |
+/// | `Nearest`     | `a a a │ a b c d │ d d d`      | —           |
+/// | `Constant(v)` | `v v v │ a b c d │ v v v`      | —           |
+/// | `Wrap`        | `b c d │ a b c d │ a b c`      | `n`         |
+///
+/// A halo wider than the axis continues the pattern periodically; `Mirror` on
+/// an axis of length 1 repeats its only value (scipy does the same).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BoundaryMode {
+    /// Reflection about the edge of the last voxel (scipy `reflect`, numpy `symmetric`).
+    Reflect,
+    /// Reflection about the centre of the last voxel (scipy `mirror`, numpy `reflect`).
+    Mirror,
+    /// The edge voxel repeated (scipy `nearest`, numpy `edge`).
+    Nearest,
+    /// A constant, cast to the element type as numpy casts (scipy `constant` with `cval`).
+    Constant(f64),
+    /// Periodic continuation (scipy `wrap`).
+    Wrap,
+}
+
+impl BoundaryMode {
+    /// The index inside an axis of length `n` that position `i` (possibly
+    /// outside `0..n`) reads, or `None` when it reads the constant (or `n == 0`).
+    ///
+    /// ```
+    /// use tesserae::engine::BoundaryMode;
+    /// let n = 4;
+    /// let at = |m: BoundaryMode, i| m.source_index(i, n);
+    /// assert_eq!(at(BoundaryMode::Reflect, -1), Some(0));
+    /// assert_eq!(at(BoundaryMode::Mirror, -1), Some(1));
+    /// assert_eq!(at(BoundaryMode::Nearest, 9), Some(3));
+    /// assert_eq!(at(BoundaryMode::Wrap, -1), Some(3));
+    /// assert_eq!(at(BoundaryMode::Constant(0.0), -1), None);
+    /// assert_eq!(at(BoundaryMode::Constant(0.0), 2), Some(2));
+    /// ```
+    pub fn source_index(self, i: isize, n: usize) -> Option<usize> {
+        if n == 0 {
+            return None;
+        }
+        let len = n as isize;
+        if (0..len).contains(&i) {
+            return Some(i as usize);
+        }
+        let index = match self {
+            BoundaryMode::Constant(_) => return None,
+            BoundaryMode::Nearest => i.clamp(0, len - 1),
+            BoundaryMode::Wrap => i.rem_euclid(len),
+            BoundaryMode::Reflect => {
+                let m = i.rem_euclid(2 * len);
+                if m >= len {
+                    2 * len - 1 - m
+                } else {
+                    m
+                }
+            }
+            BoundaryMode::Mirror if n == 1 => 0,
+            BoundaryMode::Mirror => {
+                let period = 2 * len - 2;
+                let m = i.rem_euclid(period);
+                if m >= len {
+                    period - m
+                } else {
+                    m
+                }
+            }
+        };
+        Some(index as usize)
+    }
+}
+
+/// What a [`map_overlap`] kernel is computing: the output chunk and the halo depth.
+///
+/// The padded block handed to the kernel covers [`Block::region`] grown by
+/// [`Block::depth`] on both sides of every axis; the kernel returns the block of
+/// the region itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    region: Region,
+    depth: Vec<usize>,
+}
+
+impl Block {
+    /// The output chunk, in array coordinates.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The halo depth on each side, per axis.
+    pub fn depth(&self) -> &[usize] {
+        &self.depth
+    }
+
+    /// The centre of a padded block: the part that lies over [`Block::region`].
+    ///
+    /// ```
+    /// use tesserae::engine::map_overlap;
+    /// use tesserae::{ArraySource, Region, Source};
+    /// use ndarray::ArrayD;
+    ///
+    /// let a = ArrayD::from_shape_fn(vec![6], |i| i[0] as u8);
+    /// let source = ArraySource::new(a).with_chunks(&[3])?;
+    /// let same = map_overlap(source, &[2]).build(|padded, block| Ok(block.centre(padded).to_owned()))?;
+    /// assert_eq!(same.read(&Region::full(&[6]))?.as_slice(), Some(&[0u8, 1, 2, 3, 4, 5][..]));
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn centre<'a, T>(&self, padded: ArrayViewD<'a, T>) -> ArrayViewD<'a, T> {
+        let mut view = padded;
+        view.slice_each_axis_inplace(|ax| {
+            let k = ax.axis.index();
+            let d = self.depth[k] as isize;
+            Slice::from(d..d + self.region.shape()[k] as isize)
+        });
+        view
+    }
+}
+
+/// Options of a [`MapOverlap`], from [`map_overlap`].
+#[derive(Debug)]
+pub struct MapOverlapBuilder<S> {
+    source: S,
+    depth: Vec<usize>,
+    mode: BoundaryMode,
+    chunks: Option<Vec<usize>>,
+}
+
+/// Starts a lazy overlapping map of `source` with halo `depth` (per axis).
+///
+/// Options: [`MapOverlapBuilder::mode`] (default [`BoundaryMode::Reflect`], as
+/// scipy.ndimage) and [`MapOverlapBuilder::chunks`] (default: the input's native
+/// chunks); [`MapOverlapBuilder::build`] takes the kernel.
+///
+/// The kernel `f(padded, block)` receives the block of the output chunk
+/// `block.region()` grown by `depth` on both sides of every axis, and returns
+/// the output block of `block.region()` (another shape is an
+/// [`Error::ShapeMismatch`]).
+///
+/// ```
+/// use ndarray::{ArrayD, IxDyn};
+/// use tesserae::engine::{map_overlap, BoundaryMode};
+/// use tesserae::{ArraySource, Region, Source};
+///
+/// // A 3-wide moving sum with scipy's `mode="wrap"`, in chunks of 2.
+/// let a = ArrayD::from_shape_vec(vec![4], vec![1u16, 2, 3, 4]).unwrap();
+/// let source = ArraySource::new(a).with_chunks(&[2])?;
+/// let sums = map_overlap(source, &[1])
+///     .mode(BoundaryMode::Wrap)
+///     .build(|padded, block| {
+///         let n = block.region().shape()[0];
+///         Ok(ArrayD::from_shape_fn(IxDyn(&[n]), |i| {
+///             padded[[i[0]]] + padded[[i[0] + 1]] + padded[[i[0] + 2]]
+///         }))
+///     })?;
+/// assert_eq!(sums.read(&Region::full(&[4]))?.as_slice(), Some(&[7u16, 6, 9, 8][..]));
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+pub fn map_overlap<S: Source>(source: S, depth: &[usize]) -> MapOverlapBuilder<S> {
+    MapOverlapBuilder {
+        source,
+        depth: depth.to_vec(),
+        mode: BoundaryMode::Reflect,
+        chunks: None,
+    }
+}
+
+impl<S: Source> MapOverlapBuilder<S> {
+    /// The boundary mode at the border of the array.
+    pub fn mode(mut self, mode: BoundaryMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The output chunk shape (default: the input's native chunks).
+    pub fn chunks(mut self, chunks: &[usize]) -> Self {
+        self.chunks = Some(chunks.to_vec());
+        self
+    }
+
+    /// The lazy source computing every output chunk with `f`.
+    ///
+    /// Fails when the depth or chunk rank differs from the source's, a chunk
+    /// extent is zero, or a constant does not fit the element type.
+    pub fn build<U, F>(self, f: F) -> Result<MapOverlap<S, U, F>>
+    where
+        U: Element,
+        F: Fn(ArrayViewD<'_, S::Elem>, &Block) -> Result<ArrayD<U>> + Send + Sync,
+    {
+        let shape = self.source.shape();
+        if self.depth.len() != shape.len() {
+            return Err(Error::InvalidArgument(format!(
+                "halo depth {:?} has {} axes but the array has {} (shape {shape:?})",
+                self.depth,
+                self.depth.len(),
+                shape.len()
+            )));
+        }
+        let cval = match self.mode {
+            BoundaryMode::Constant(c) => {
+                Some(num_traits::cast::<f64, S::Elem>(c).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "constant {c} does not fit the element type {}",
+                        <S::Elem as Element>::DTYPE
+                    ))
+                })?)
+            }
+            _ => None,
+        };
+        let chunks = self.chunks.as_deref().unwrap_or(self.source.chunk_shape());
+        let grid = ChunkGrid::new(shape, chunks)?;
+        Ok(MapOverlap {
+            source: self.source,
+            grid,
+            depth: self.depth,
+            mode: self.mode,
+            cval,
+            f,
+            out: PhantomData,
+        })
+    }
+}
+
+/// A lazy source computing every chunk from the input chunk grown by a halo.
+///
+/// Built by [`map_overlap`]. Reading a region computes only the output chunks
+/// that overlap it. A chunk whose halo stays inside the array is read from the
+/// input as one region, with no boundary handling; border chunks read only the
+/// input runs their padding needs (never a whole axis for `Wrap`).
+pub struct MapOverlap<S: Source, U, F> {
+    source: S,
+    grid: ChunkGrid,
+    depth: Vec<usize>,
+    mode: BoundaryMode,
+    cval: Option<S::Elem>,
+    f: F,
+    out: PhantomData<fn() -> U>,
+}
+
+impl<S: Source, U, F> std::fmt::Debug for MapOverlap<S, U, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MapOverlap")
+            .field("shape", &self.source.shape())
+            .field("chunks", &self.grid.chunk_shape())
+            .field("depth", &self.depth)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+impl<S, U, F> MapOverlap<S, U, F>
+where
+    S: Source,
+    U: Element,
+    F: Fn(ArrayViewD<'_, S::Elem>, &Block) -> Result<ArrayD<U>> + Send + Sync,
+{
+    fn compute(&self, chunk: &Region) -> Result<ArrayD<U>> {
+        let padded = self.padded(chunk)?;
+        let block = Block {
+            region: chunk.clone(),
+            depth: self.depth.clone(),
+        };
+        let output = (self.f)(padded.view(), &block)?;
+        check_block(chunk, output.shape())?;
+        Ok(output)
+    }
+
+    /// The input block of `chunk` grown by the halo, padded at the array border.
+    fn padded(&self, chunk: &Region) -> Result<ArrayD<S::Elem>> {
+        let shape = self.source.shape();
+        let lo: Vec<isize> = (0..shape.len())
+            .map(|k| chunk.start()[k] as isize - self.depth[k] as isize)
+            .collect();
+        let hi: Vec<isize> = (0..shape.len())
+            .map(|k| (chunk.start()[k] + chunk.shape()[k] + self.depth[k]) as isize)
+            .collect();
+        let inside = |k: usize| lo[k] >= 0 && hi[k] <= shape[k] as isize;
+        if (0..shape.len()).all(inside) {
+            let start = lo.iter().map(|&v| v as usize).collect();
+            let end: Vec<usize> = hi.iter().map(|&v| v as usize).collect();
+            return self.source.read(&Region::from_bounds(start, &end));
+        }
+        if let Some(cval) = self.cval {
+            return self.padded_constant(&lo, &hi, cval);
+        }
+        // Per axis: the input index every padded position reads, the sorted
+        // distinct indices needed, and the runs of consecutive ones.
+        let maps: Vec<Vec<usize>> = (0..shape.len())
+            .map(|k| {
+                (lo[k]..hi[k])
+                    .map(|i| self.mode.source_index(i, shape[k]).unwrap_or(0))
+                    .collect()
+            })
+            .collect();
+        let needed: Vec<Vec<usize>> = maps
+            .iter()
+            .map(|map| {
+                let mut v = map.clone();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let runs: Vec<Vec<(usize, usize, usize)>> = needed.iter().map(|n| runs_of(n)).collect();
+        let mut compact =
+            ArrayD::<S::Elem>::default(needed.iter().map(Vec::len).collect::<Vec<_>>());
+        let counts: Vec<usize> = runs.iter().map(Vec::len).collect();
+        for combo in 0..counts.iter().product() {
+            let mut rest = combo;
+            let mut pick = vec![(0, 0, 0); counts.len()];
+            for (k, count) in counts.iter().enumerate().rev() {
+                pick[k] = runs[k][rest % count];
+                rest /= count;
+            }
+            let source_region = Region::new(
+                pick.iter().map(|p| p.0).collect(),
+                pick.iter().map(|p| p.1).collect(),
+            );
+            let compact_region = Region::new(
+                pick.iter().map(|p| p.2).collect(),
+                pick.iter().map(|p| p.1).collect(),
+            );
+            let data = self.source.read(&source_region)?;
+            compact_region.view_mut(&mut compact).assign(&data);
+        }
+        for k in 0..shape.len() {
+            if inside(k) {
+                continue;
+            }
+            let positions: Vec<usize> = maps[k]
+                .iter()
+                .map(|i| needed[k].binary_search(i).unwrap_or(0))
+                .collect();
+            compact = compact.select(Axis(k), &positions);
+        }
+        Ok(compact)
+    }
+
+    /// The padded block for [`BoundaryMode::Constant`]: the constant, with the
+    /// part inside the array read from the input.
+    fn padded_constant(
+        &self,
+        lo: &[isize],
+        hi: &[isize],
+        cval: S::Elem,
+    ) -> Result<ArrayD<S::Elem>> {
+        let shape = self.source.shape();
+        let padded_shape: Vec<usize> = lo.iter().zip(hi).map(|(l, h)| (h - l) as usize).collect();
+        let mut out = ArrayD::from_elem(padded_shape, cval);
+        let start: Vec<usize> = lo.iter().map(|&l| l.max(0) as usize).collect();
+        let end: Vec<usize> = hi
+            .iter()
+            .zip(shape)
+            .map(|(&h, &n)| (h.max(0) as usize).min(n))
+            .collect();
+        let inner = Region::from_bounds(start, &end);
+        let data = self.source.read(&inner)?;
+        let offset: Vec<usize> = inner
+            .start()
+            .iter()
+            .zip(lo)
+            .map(|(&s, &l)| (s as isize - l) as usize)
+            .collect();
+        Region::new(offset, inner.shape().to_vec())
+            .view_mut(&mut out)
+            .assign(&data);
+        Ok(out)
+    }
+}
+
+/// Runs of consecutive values in a sorted list of distinct indices, as
+/// `(first index, length, position of the first in the list)`.
+fn runs_of(sorted: &[usize]) -> Vec<(usize, usize, usize)> {
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    for (pos, &i) in sorted.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if run.0 + run.1 == i => run.1 += 1,
+            _ => runs.push((i, 1, pos)),
+        }
+    }
+    runs
+}
+
+impl<S, U, F> Source for MapOverlap<S, U, F>
+where
+    S: Source,
+    U: Element,
+    F: Fn(ArrayViewD<'_, S::Elem>, &Block) -> Result<ArrayD<U>> + Send + Sync,
+{
+    type Elem = U;
+
+    fn shape(&self) -> &[usize] {
+        self.source.shape()
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        self.grid.chunk_shape()
+    }
+
+    fn read(&self, region: &Region) -> Result<ArrayD<U>> {
+        read_chunked(&self.grid, region, |chunk| self.compute(chunk))
+    }
+
+    fn voxel_size(&self) -> Option<VoxelSize> {
+        self.source.voxel_size()
+    }
+}
