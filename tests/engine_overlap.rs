@@ -202,7 +202,10 @@ fn hand_checked_against_scipy() {
     }
 }
 
-fn case() -> impl Strategy<Value = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, Vec<f64>)> {
+/// Shape, depth, input chunks, output chunks and values.
+type Case = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, Vec<f64>);
+
+fn case() -> impl Strategy<Value = Case> {
     (1usize..=4)
         .prop_flat_map(|rank| {
             let max_depth: usize = if rank >= 3 { 3 } else { 7 };

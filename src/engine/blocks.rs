@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{ArrayD, ArrayViewD};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Ix1, Ix2, Ix3, Ix4};
 
 use crate::engine::{check_region, ChunkGrid, Element, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
@@ -102,6 +102,52 @@ where
     }
 }
 
+/// An owned, C-ordered copy of a block.
+///
+/// Unlike ndarray's `to_owned`, which copies a strided dynamic-rank view element
+/// by element through an N-d index, this copies it row by row: use it to cut
+/// the centre out of a padded block or a region out of a bigger array.
+///
+/// ```
+/// use ndarray::{ArrayD, Slice};
+/// use tesserae::engine::copy_block;
+/// let a = ArrayD::from_shape_fn(vec![4, 4], |i| i[0] * 4 + i[1]);
+/// let centre = copy_block(a.slice_each_axis(|_| Slice::from(1..3)));
+/// assert_eq!(centre.as_slice(), Some(&[5, 6, 9, 10][..]));
+/// ```
+pub fn copy_block<T: Clone + Default>(block: ArrayViewD<'_, T>) -> ArrayD<T> {
+    if block.is_standard_layout() {
+        return block.to_owned();
+    }
+    let mut out = ArrayD::default(block.raw_dim());
+    assign_block(out.view_mut(), block);
+    out
+}
+
+/// `dst.assign(&src)` (broadcasting `src`), through a fixed-rank view for
+/// ranks 1 to 4, whose loops are much faster than dynamic-rank ones.
+pub(crate) fn assign_block<T: Clone>(mut dst: ArrayViewMutD<'_, T>, src: ArrayViewD<'_, T>) {
+    macro_rules! fixed {
+        ($dim:ty) => {
+            if let (Ok(mut d), Ok(s)) = (
+                dst.view_mut().into_dimensionality::<$dim>(),
+                src.view().into_dimensionality::<$dim>(),
+            ) {
+                d.assign(&s);
+                return;
+            }
+        };
+    }
+    match dst.ndim() {
+        1 => fixed!(Ix1),
+        2 => fixed!(Ix2),
+        3 => fixed!(Ix3),
+        4 => fixed!(Ix4),
+        _ => {}
+    }
+    dst.assign(&src);
+}
+
 /// Checks that a computed block has the shape of its chunk.
 pub(crate) fn check_block(chunk: &Region, found: &[usize]) -> Result<()> {
     if chunk.shape() != found {
@@ -134,10 +180,10 @@ pub(crate) fn read_chunked<U: Element>(
     for chunk in &chunks {
         let block = compute(chunk)?;
         if let Some(common) = chunk.intersect(region) {
-            common
-                .relative_to(region)
-                .view_mut(&mut out)
-                .assign(&common.relative_to(chunk).view(&block));
+            assign_block(
+                common.relative_to(region).view_mut(&mut out),
+                common.relative_to(chunk).view(&block),
+            );
         }
     }
     Ok(out)

@@ -54,7 +54,7 @@ pub fn default_chunks(shape: &[usize], native_chunks: &[usize], dtype_size: usiz
             };
             chunks[k] = (1..chunks[k])
                 .rev()
-                .find(|d| native[k] % d == 0)
+                .find(|&d| native[k].is_multiple_of(d))
                 .unwrap_or(1);
         }
         return chunks;

@@ -13,7 +13,7 @@ mod sink;
 mod source;
 mod store;
 
-pub use blocks::{map_blocks, MapBlocks};
+pub use blocks::{copy_block, map_blocks, MapBlocks};
 pub use chunking::{default_chunks, MAX_NATIVE_CHUNK_BYTES, TARGET_CHUNK_BYTES};
 pub use dtype::{DataType, Element};
 pub use exec::{Executor, Progress};

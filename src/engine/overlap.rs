@@ -10,9 +10,9 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{ArrayD, ArrayViewD, Axis, Slice};
+use ndarray::{ArrayD, ArrayViewD, Slice};
 
-use crate::engine::blocks::{check_block, read_chunked};
+use crate::engine::blocks::{assign_block, check_block, read_chunked};
 use crate::engine::{ChunkGrid, Element, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
 
@@ -344,19 +344,33 @@ where
                 pick.iter().map(|p| p.1).collect(),
             );
             let data = self.source.read(&source_region)?;
-            compact_region.view_mut(&mut compact).assign(&data);
+            assign_block(compact_region.view_mut(&mut compact), data.view());
         }
-        for k in 0..shape.len() {
-            if inside(k) {
-                continue;
+        // Per axis: the padded block as segments of the compact block that are
+        // runs forward, backward or repeating one index; then one assignment per
+        // combination of segments.
+        let segments: Vec<Vec<Segment>> = maps
+            .iter()
+            .zip(&needed)
+            .map(|(map, needed)| {
+                segments_of(map.iter().map(|i| needed.binary_search(i).unwrap_or(0)))
+            })
+            .collect();
+        let padded_shape: Vec<usize> = maps.iter().map(Vec::len).collect();
+        let mut padded = ArrayD::<S::Elem>::default(padded_shape);
+        let counts: Vec<usize> = segments.iter().map(Vec::len).collect();
+        for combo in 0..counts.iter().product() {
+            let mut rest = combo;
+            let mut pick = vec![Segment::default(); counts.len()];
+            for (k, count) in counts.iter().enumerate().rev() {
+                pick[k] = segments[k][rest % count];
+                rest /= count;
             }
-            let positions: Vec<usize> = maps[k]
-                .iter()
-                .map(|i| needed[k].binary_search(i).unwrap_or(0))
-                .collect();
-            compact = compact.select(Axis(k), &positions);
+            let src = compact.slice_each_axis(|ax| pick[ax.axis.index()].source_slice());
+            let dst = padded.slice_each_axis_mut(|ax| pick[ax.axis.index()].target_slice());
+            assign_block(dst, src);
         }
-        Ok(compact)
+        Ok(padded)
     }
 
     /// The padded block for [`BoundaryMode::Constant`]: the constant, with the
@@ -384,11 +398,66 @@ where
             .zip(lo)
             .map(|(&s, &l)| (s as isize - l) as usize)
             .collect();
-        Region::new(offset, inner.shape().to_vec())
-            .view_mut(&mut out)
-            .assign(&data);
+        assign_block(
+            Region::new(offset, inner.shape().to_vec()).view_mut(&mut out),
+            data.view(),
+        );
         Ok(out)
     }
+}
+
+/// A stretch of padded positions along one axis that read the compact block
+/// at `source`, `source + step`, `source + 2 step`, … (`step` is -1, 0 or 1).
+#[derive(Clone, Copy, Debug, Default)]
+struct Segment {
+    target: usize,
+    len: usize,
+    source: usize,
+    step: isize,
+}
+
+impl Segment {
+    fn target_slice(&self) -> Slice {
+        Slice::from(self.target..self.target + self.len)
+    }
+
+    /// The source positions as a slice; a repeated index is one position, which
+    /// the assignment broadcasts.
+    fn source_slice(&self) -> Slice {
+        let first = self.source as isize;
+        match self.step {
+            0 => Slice::from(first..first + 1),
+            1 => Slice::from(first..first + self.len as isize),
+            _ => Slice::new(first + 1 - self.len as isize, Some(first + 1), -1),
+        }
+    }
+}
+
+/// Splits the source positions of consecutive padded positions into segments.
+fn segments_of(positions: impl Iterator<Item = usize>) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    for (target, p) in positions.enumerate() {
+        if let Some(seg) = segments.last_mut() {
+            let last = seg.source as isize + seg.step * (seg.len as isize - 1);
+            let delta = p as isize - last;
+            if seg.len == 1 && delta.abs() <= 1 {
+                seg.step = delta;
+                seg.len = 2;
+                continue;
+            }
+            if seg.len > 1 && delta == seg.step {
+                seg.len += 1;
+                continue;
+            }
+        }
+        segments.push(Segment {
+            target,
+            len: 1,
+            source: p,
+            step: 1,
+        });
+    }
+    segments
 }
 
 /// Runs of consecutive values in a sorted list of distinct indices, as

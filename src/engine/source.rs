@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use ndarray::ArrayD;
 
-use crate::engine::{ChunkGrid, Element, Region};
+use crate::engine::{copy_block, ChunkGrid, Element, Region};
 use crate::error::{Error, Result};
 
 /// Physical size of a voxel along every axis, with its unit (e.g. `micron`).
@@ -170,7 +170,7 @@ impl<T: Element> Source for ArraySource<T> {
 
     fn read(&self, region: &Region) -> Result<ArrayD<T>> {
         check_region(self.shape(), region)?;
-        Ok(region.view(&self.array).to_owned())
+        Ok(copy_block(region.view(&self.array)))
     }
 
     fn voxel_size(&self) -> Option<VoxelSize> {
