@@ -325,27 +325,31 @@ where
             })
             .collect();
         let runs: Vec<Vec<(usize, usize, usize)>> = needed.iter().map(|n| runs_of(n)).collect();
-        let mut compact =
-            ArrayD::<S::Elem>::default(needed.iter().map(Vec::len).collect::<Vec<_>>());
-        let counts: Vec<usize> = runs.iter().map(Vec::len).collect();
-        for combo in 0..counts.iter().product() {
-            let mut rest = combo;
-            let mut pick = vec![(0, 0, 0); counts.len()];
-            for (k, count) in counts.iter().enumerate().rev() {
-                pick[k] = runs[k][rest % count];
-                rest /= count;
-            }
-            let source_region = Region::new(
-                pick.iter().map(|p| p.0).collect(),
-                pick.iter().map(|p| p.1).collect(),
+        let run_counts: Vec<usize> = runs.iter().map(Vec::len).collect();
+        let read_runs = |pick: &[usize]| {
+            let run = |k: usize| runs[k][pick[k]];
+            let region = Region::new(
+                (0..pick.len()).map(|k| run(k).0).collect(),
+                (0..pick.len()).map(|k| run(k).1).collect(),
             );
-            let compact_region = Region::new(
-                pick.iter().map(|p| p.2).collect(),
-                pick.iter().map(|p| p.1).collect(),
-            );
-            let data = self.source.read(&source_region)?;
-            assign_block(compact_region.view_mut(&mut compact), data.view());
-        }
+            self.source.read(&region)
+        };
+        let compact = if run_counts.iter().all(|&c| c == 1) {
+            read_runs(&vec![0; shape.len()])?
+        } else {
+            let mut compact =
+                ArrayD::<S::Elem>::default(needed.iter().map(Vec::len).collect::<Vec<_>>());
+            for_each_combination(&run_counts, |pick| {
+                let data = read_runs(pick)?;
+                let at = Region::new(
+                    (0..pick.len()).map(|k| runs[k][pick[k]].2).collect(),
+                    data.shape().to_vec(),
+                );
+                assign_block(at.view_mut(&mut compact), data.view());
+                Ok(())
+            })?;
+            compact
+        };
         // Per axis: the padded block as segments of the compact block that are
         // runs forward, backward or repeating one index; then one assignment per
         // combination of segments.
@@ -356,20 +360,15 @@ where
                 segments_of(map.iter().map(|i| needed.binary_search(i).unwrap_or(0)))
             })
             .collect();
-        let padded_shape: Vec<usize> = maps.iter().map(Vec::len).collect();
-        let mut padded = ArrayD::<S::Elem>::default(padded_shape);
-        let counts: Vec<usize> = segments.iter().map(Vec::len).collect();
-        for combo in 0..counts.iter().product() {
-            let mut rest = combo;
-            let mut pick = vec![Segment::default(); counts.len()];
-            for (k, count) in counts.iter().enumerate().rev() {
-                pick[k] = segments[k][rest % count];
-                rest /= count;
-            }
-            let src = compact.slice_each_axis(|ax| pick[ax.axis.index()].source_slice());
-            let dst = padded.slice_each_axis_mut(|ax| pick[ax.axis.index()].target_slice());
+        let mut padded = ArrayD::<S::Elem>::default(maps.iter().map(Vec::len).collect::<Vec<_>>());
+        let segment_counts: Vec<usize> = segments.iter().map(Vec::len).collect();
+        for_each_combination(&segment_counts, |pick| {
+            let segment = |k: usize| segments[k][pick[k]];
+            let src = compact.slice_each_axis(|ax| segment(ax.axis.index()).source_slice());
+            let dst = padded.slice_each_axis_mut(|ax| segment(ax.axis.index()).target_slice());
             assign_block(dst, src);
-        }
+            Ok(())
+        })?;
         Ok(padded)
     }
 
@@ -458,6 +457,20 @@ fn segments_of(positions: impl Iterator<Item = usize>) -> Vec<Segment> {
         });
     }
     segments
+}
+
+/// Calls `f` with every combination of one index below `counts[k]` per axis, in C order.
+fn for_each_combination(counts: &[usize], mut f: impl FnMut(&[usize]) -> Result<()>) -> Result<()> {
+    let mut pick = vec![0; counts.len()];
+    for combination in 0..counts.iter().product() {
+        let mut rest = combination;
+        for (p, count) in pick.iter_mut().zip(counts).rev() {
+            *p = rest % count;
+            rest /= count;
+        }
+        f(&pick)?;
+    }
+    Ok(())
 }
 
 /// Runs of consecutive values in a sorted list of distinct indices, as
