@@ -7,7 +7,9 @@
 //!
 //! - [`engine`]: the embedded chunked-array engine — [`Region`], [`ChunkGrid`],
 //!   the [`Source`] and [`Sink`] traits, blockwise execution on rayon
-//!   ([`Executor`]). It knows nothing about biology.
+//!   ([`Executor`]): lazy [`map_blocks`] and [`map_overlap`] (halos with the
+//!   scipy [`BoundaryMode`]s), block [`reduce`]tions, [`rechunk`], and [`store`]
+//!   to write any source to a sink with bounded memory. It knows nothing about biology.
 //! - [`io`]: TIFF and Zarr sources and sinks, voxel-size metadata.
 //!
 //! ```

@@ -3,7 +3,6 @@
 use std::sync::Mutex;
 
 use ndarray::{ArrayD, ArrayViewD};
-use rayon::prelude::*;
 
 use crate::engine::blocks::assign_block;
 use crate::engine::source::{check_chunks, check_region};
@@ -61,9 +60,6 @@ pub(crate) fn check_write(shape: &[usize], region: &Region, data_shape: &[usize]
     Ok(())
 }
 
-/// Elements zeroed per parallel task when an [`ArraySink`] is created.
-const ZEROING_STRIDE: usize = 1 << 20;
-
 /// An in-memory array as a [`Sink`].
 ///
 /// ```
@@ -85,18 +81,9 @@ pub struct ArraySink<T> {
 
 impl<T: Element> ArraySink<T> {
     /// A zero-filled sink of the given shape, with the whole array as one chunk.
-    ///
-    /// The memory is zeroed in parallel up front, so that writes (which hold
-    /// the sink's lock) only copy and do not fault fresh pages in.
     pub fn new(shape: &[usize]) -> Self {
-        let mut array = ArrayD::zeros(shape.to_vec());
-        if let Some(values) = array.as_slice_memory_order_mut() {
-            values
-                .par_chunks_mut(ZEROING_STRIDE)
-                .for_each(|part| part.fill(T::zero()));
-        }
         ArraySink {
-            array: Mutex::new(array),
+            array: Mutex::new(ArrayD::zeros(shape.to_vec())),
             shape: shape.to_vec(),
             chunks: shape.iter().map(|&n| n.max(1)).collect(),
         }
