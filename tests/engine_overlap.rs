@@ -410,3 +410,19 @@ fn wrong_block_shapes_are_errors() {
         .build(|padded, _| Ok(padded.to_owned()))
         .is_err());
 }
+
+#[test]
+fn copy_block_is_c_ordered_at_every_rank() {
+    for rank in 1..=5 {
+        let shape = vec![4; rank];
+        let a = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
+            (0..rank)
+                .map(|k| i[k] * 10usize.pow(k as u32))
+                .sum::<usize>()
+        });
+        let part = a.slice_each_axis(|_| ndarray::Slice::from(1..3));
+        let copy = tesserae::engine::copy_block(part.view());
+        assert!(copy.is_standard_layout());
+        assert_eq!(copy, part);
+    }
+}

@@ -2,8 +2,10 @@
 //! the same region of another source.
 
 use std::marker::PhantomData;
+use std::sync::Mutex;
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Ix1, Ix2, Ix3, Ix4};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Ix1, Ix2, Ix3, Ix4, Zip};
+use rayon::prelude::*;
 
 use crate::engine::{check_region, ChunkGrid, Element, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
@@ -11,8 +13,9 @@ use crate::error::{Error, Result};
 /// A lazy source applying a function to every chunk of another source.
 ///
 /// Built by [`map_blocks`]. Reading a region computes only the output chunks
-/// that overlap it; reading exactly one chunk computes that chunk alone and
-/// returns the function's output without copying it.
+/// that overlap it (in parallel on the current rayon pool); reading exactly one
+/// chunk computes that chunk alone and returns the function's output without
+/// copying it.
 pub struct MapBlocks<S, U, F> {
     source: S,
     grid: ChunkGrid,
@@ -106,7 +109,8 @@ where
 ///
 /// Unlike ndarray's `to_owned`, which copies a strided dynamic-rank view element
 /// by element through an N-d index, this copies it row by row: use it to cut
-/// the centre out of a padded block or a region out of a bigger array.
+/// the centre out of a padded block or a region out of a bigger array. The
+/// copy is in standard (C) layout.
 ///
 /// ```
 /// use ndarray::{ArrayD, Slice};
@@ -115,13 +119,25 @@ where
 /// let centre = copy_block(a.slice_each_axis(|_| Slice::from(1..3)));
 /// assert_eq!(centre.as_slice(), Some(&[5, 6, 9, 10][..]));
 /// ```
-pub fn copy_block<T: Clone + Default>(block: ArrayViewD<'_, T>) -> ArrayD<T> {
+pub fn copy_block<T: Clone>(block: ArrayViewD<'_, T>) -> ArrayD<T> {
     if block.is_standard_layout() {
         return block.to_owned();
     }
-    let mut out = ArrayD::default(block.raw_dim());
-    assign_block(out.view_mut(), block);
-    out
+    macro_rules! fixed {
+        ($dim:ty) => {
+            if let Ok(b) = block.view().into_dimensionality::<$dim>() {
+                return Zip::from(&b).map_collect(T::clone).into_dyn();
+            }
+        };
+    }
+    match block.ndim() {
+        1 => fixed!(Ix1),
+        2 => fixed!(Ix2),
+        3 => fixed!(Ix3),
+        4 => fixed!(Ix4),
+        _ => {}
+    }
+    Zip::from(&block).map_collect(T::clone)
 }
 
 /// `dst.assign(&src)` (broadcasting `src`), through a fixed-rank view for
@@ -160,11 +176,12 @@ pub(crate) fn check_block(chunk: &Region, found: &[usize]) -> Result<()> {
 }
 
 /// Reads `region` of a lazily computed array by computing the chunks of `grid`
-/// that overlap it; an aligned one-chunk read returns the computed chunk as is.
+/// that overlap it, in parallel; an aligned one-chunk read returns the computed
+/// chunk as is.
 pub(crate) fn read_chunked<U: Element>(
     grid: &ChunkGrid,
     region: &Region,
-    compute: impl Fn(&Region) -> Result<ArrayD<U>>,
+    compute: impl Fn(&Region) -> Result<ArrayD<U>> + Sync,
 ) -> Result<ArrayD<U>> {
     check_region(grid.shape(), region)?;
     let chunks: Vec<Region> = grid
@@ -176,15 +193,17 @@ pub(crate) fn read_chunked<U: Element>(
             return compute(only);
         }
     }
-    let mut out = ArrayD::<U>::default(region.shape());
-    for chunk in &chunks {
+    let out = Mutex::new(ArrayD::<U>::zeros(region.shape()));
+    chunks.par_iter().with_max_len(1).try_for_each(|chunk| {
         let block = compute(chunk)?;
         if let Some(common) = chunk.intersect(region) {
+            let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
             assign_block(
                 common.relative_to(region).view_mut(&mut out),
                 common.relative_to(chunk).view(&block),
             );
         }
-    }
-    Ok(out)
+        Ok(())
+    })?;
+    Ok(out.into_inner().unwrap_or_else(|e| e.into_inner()))
 }

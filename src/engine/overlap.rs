@@ -247,7 +247,7 @@ impl<S: Source> MapOverlapBuilder<S> {
 /// A lazy source computing every chunk from the input chunk grown by a halo.
 ///
 /// Built by [`map_overlap`]. Reading a region computes only the output chunks
-/// that overlap it. A chunk whose halo stays inside the array is read from the
+/// that overlap it (in parallel on the current rayon pool). A chunk whose halo stays inside the array is read from the
 /// input as one region, with no boundary handling; border chunks read only the
 /// input runs their padding needs (never a whole axis for `Wrap`).
 pub struct MapOverlap<S: Source, U, F> {
