@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use proptest::prelude::*;
-use tesserae::engine::{map_blocks, map_overlap, BoundaryMode};
+use tesserae::engine::{copy_block, map_blocks, map_overlap, BoundaryMode};
 use tesserae::{ArraySource, Error, Region, Source};
 
 const MODES: [BoundaryMode; 5] = [
@@ -377,6 +377,10 @@ fn map_blocks_with_other_chunks_and_voxel_size() {
     let a = ArrayD::from_shape_fn(IxDyn(&[5, 7]), |i| (i[0] * 7 + i[1]) as i32);
     let voxel = tesserae::VoxelSize::new(vec![2.0, 0.5], Some("micron".into()));
     let source = ArraySource::new(a.clone()).with_voxel_size(voxel.clone());
+    let overlap = map_overlap(&source, &[1, 1])
+        .build(|padded, block| Ok(copy_block(block.centre(padded))))
+        .unwrap();
+    assert_eq!(overlap.voxel_size(), Some(voxel.clone()));
     let op = map_blocks(source, Some(&[2, 3]), |block, region| {
         Ok(block.mapv(|v| v - region.start()[0] as i32))
     })
@@ -421,7 +425,7 @@ fn copy_block_is_c_ordered_at_every_rank() {
                 .sum::<usize>()
         });
         let part = a.slice_each_axis(|_| ndarray::Slice::from(1..3));
-        let copy = tesserae::engine::copy_block(part.view());
+        let copy = copy_block(part.view());
         assert!(copy.is_standard_layout());
         assert_eq!(copy, part);
     }
