@@ -49,12 +49,16 @@ fn reference_index(mode: BoundaryMode, mut i: i64, n: i64) -> Option<i64> {
     }
 }
 
-/// The whole array padded by `depth` with scipy's rules.
-fn reference_pad(a: &ArrayD<f64>, depth: &[usize], mode: BoundaryMode) -> ArrayD<f64> {
-    let cval = match mode {
-        BoundaryMode::Constant(c) => c,
-        _ => 0.0,
-    };
+/// The whole array padded by `depth` with scipy's rules, one mode per axis
+/// (constants all equal); outside along any constant axis is the constant.
+fn reference_pad(a: &ArrayD<f64>, depth: &[usize], modes: &[BoundaryMode]) -> ArrayD<f64> {
+    let cval = modes
+        .iter()
+        .find_map(|m| match m {
+            BoundaryMode::Constant(c) => Some(*c),
+            _ => None,
+        })
+        .unwrap_or(0.0);
     let shape: Vec<usize> = a
         .shape()
         .iter()
@@ -65,7 +69,7 @@ fn reference_pad(a: &ArrayD<f64>, depth: &[usize], mode: BoundaryMode) -> ArrayD
         let mut index = Vec::new();
         for k in 0..shape.len() {
             let i = p[k] as i64 - depth[k] as i64;
-            match reference_index(mode, i, a.shape()[k] as i64) {
+            match reference_index(modes[k], i, a.shape()[k] as i64) {
                 Some(j) => index.push(j as usize),
                 None => return cval,
             }
@@ -205,6 +209,41 @@ fn hand_checked_against_scipy() {
 /// Shape, depth, input chunks, output chunks and values.
 type Case = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, Vec<f64>);
 
+/// Values from scipy 1.17.1: `scipy.ndimage.uniform_filter(x, 3, mode=modes, cval=c) * 9`
+/// with `x = [[1, 2, 3], [4, 5, 6]]`.
+#[test]
+fn per_axis_modes_hand_checked_against_scipy() {
+    let x = ArrayD::from_shape_vec(vec![2, 3], vec![1., 2., 3., 4., 5., 6.]).unwrap();
+    let scipy: [([BoundaryMode; 2], [f64; 6]); 3] = [
+        // mode=["reflect", "constant"], cval=0.0
+        (
+            [BoundaryMode::Reflect, BoundaryMode::Constant(0.0)],
+            [15., 27., 21., 21., 36., 27.],
+        ),
+        // mode=["wrap", "mirror"]
+        (
+            [BoundaryMode::Wrap, BoundaryMode::Mirror],
+            [33., 36., 39., 24., 27., 30.],
+        ),
+        // mode=["constant", "nearest"], cval=1.0
+        (
+            [BoundaryMode::Constant(1.0), BoundaryMode::Nearest],
+            [20., 24., 28., 20., 24., 28.],
+        ),
+    ];
+    for (modes, expected) in scipy {
+        for chunks in [[1, 1], [1, 2], [2, 3]] {
+            let source = ArraySource::new(x.clone()).with_chunks(&chunks).unwrap();
+            let op = map_overlap(source, &[1, 1])
+                .modes(&modes)
+                .build(|padded, block| Ok(box_mean(padded, block.depth()).mapv(|v| v * 9.0)))
+                .unwrap();
+            let found = op.read(&Region::full(&[2, 3])).unwrap();
+            assert_close(found.as_slice().unwrap(), &expected);
+        }
+    }
+}
+
 fn case() -> impl Strategy<Value = Case> {
     (1usize..=4)
         .prop_flat_map(|rank| {
@@ -236,7 +275,7 @@ proptest! {
     fn chunked_equals_whole((shape, depth, input_chunks, output_chunks, values) in case()) {
         let a = ArrayD::from_shape_vec(shape.clone(), values).unwrap();
         for mode in MODES {
-            let expected = box_mean(reference_pad(&a, &depth, mode).view(), &depth);
+            let expected = box_mean(reference_pad(&a, &depth, &vec![mode; shape.len()]).view(), &depth);
             let source = ArraySource::new(a.clone()).with_chunks(&input_chunks).unwrap();
             let op = map_overlap(source, &depth)
                 .mode(mode)
@@ -246,6 +285,29 @@ proptest! {
             let found = op.read(&Region::full(&shape)).unwrap();
             prop_assert_eq!(&found, &expected, "mode {:?}", mode);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// The same with one mode per axis.
+    #[test]
+    fn chunked_equals_whole_per_axis_modes(
+        (shape, depth, input_chunks, output_chunks, values) in case(),
+        picks in prop::collection::vec(0usize..5, 4),
+    ) {
+        let a = ArrayD::from_shape_vec(shape.clone(), values).unwrap();
+        let modes: Vec<BoundaryMode> = picks[..shape.len()].iter().map(|&p| MODES[p]).collect();
+        let expected = box_mean(reference_pad(&a, &depth, &modes).view(), &depth);
+        let source = ArraySource::new(a.clone()).with_chunks(&input_chunks).unwrap();
+        let op = map_overlap(source, &depth)
+            .modes(&modes)
+            .chunks(&output_chunks)
+            .build(|padded, block| Ok(box_mean(padded, block.depth())))
+            .unwrap();
+        let found = op.read(&Region::full(&shape)).unwrap();
+        prop_assert_eq!(&found, &expected, "modes {:?}", modes);
     }
 }
 
@@ -409,8 +471,16 @@ fn wrong_block_shapes_are_errors() {
     assert!(map_overlap(ArraySource::new(a.clone()), &[1])
         .build(|padded, _| Ok(padded.to_owned()))
         .is_err());
-    assert!(map_overlap(ArraySource::new(a), &[1, 1])
+    assert!(map_overlap(ArraySource::new(a.clone()), &[1, 1])
         .mode(BoundaryMode::Constant(-1.0))
+        .build(|padded, _| Ok(padded.to_owned()))
+        .is_err());
+    assert!(map_overlap(ArraySource::new(a.clone()), &[1, 1])
+        .modes(&[BoundaryMode::Wrap])
+        .build(|padded, _| Ok(padded.to_owned()))
+        .is_err());
+    assert!(map_overlap(ArraySource::new(a), &[1, 1])
+        .modes(&[BoundaryMode::Constant(1.0), BoundaryMode::Constant(2.0)])
         .build(|padded, _| Ok(padded.to_owned()))
         .is_err());
 }

@@ -10,7 +10,7 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{ArrayD, ArrayViewD, Slice};
+use ndarray::{ArrayD, ArrayViewD, Axis, Slice};
 
 use crate::engine::blocks::{assign_block, check_block, read_chunked};
 use crate::engine::{ChunkGrid, Element, Region, Source, VoxelSize};
@@ -145,15 +145,23 @@ impl Block {
 pub struct MapOverlapBuilder<S> {
     source: S,
     depth: Vec<usize>,
-    mode: BoundaryMode,
+    modes: Modes,
     chunks: Option<Vec<usize>>,
+}
+
+/// One boundary mode for every axis, or one per axis.
+#[derive(Clone, Debug, PartialEq)]
+enum Modes {
+    All(BoundaryMode),
+    PerAxis(Vec<BoundaryMode>),
 }
 
 /// Starts a lazy overlapping map of `source` with halo `depth` (per axis).
 ///
-/// Options: [`MapOverlapBuilder::mode`] (default [`BoundaryMode::Reflect`], as
-/// scipy.ndimage) and [`MapOverlapBuilder::chunks`] (default: the input's native
-/// chunks); [`MapOverlapBuilder::build`] takes the kernel.
+/// Options: [`MapOverlapBuilder::mode`] or [`MapOverlapBuilder::modes`] (default
+/// [`BoundaryMode::Reflect`], as scipy.ndimage) and [`MapOverlapBuilder::chunks`]
+/// (default: the input's native chunks); [`MapOverlapBuilder::build`] takes the
+/// kernel.
 ///
 /// The kernel `f(padded, block)` receives the block of the output chunk
 /// `block.region()` grown by `depth` on both sides of every axis, and returns
@@ -183,15 +191,44 @@ pub fn map_overlap<S: Source>(source: S, depth: &[usize]) -> MapOverlapBuilder<S
     MapOverlapBuilder {
         source,
         depth: depth.to_vec(),
-        mode: BoundaryMode::Reflect,
+        modes: Modes::All(BoundaryMode::Reflect),
         chunks: None,
     }
 }
 
 impl<S: Source> MapOverlapBuilder<S> {
-    /// The boundary mode at the border of the array.
+    /// The boundary mode at the border of the array, on every axis.
     pub fn mode(mut self, mode: BoundaryMode) -> Self {
-        self.mode = mode;
+        self.modes = Modes::All(mode);
+        self
+    }
+
+    /// One boundary mode per axis, as scipy's separable filters accept
+    /// (`mode=("reflect", "wrap")`). Where several axes are
+    /// [`BoundaryMode::Constant`], they must share the constant; a padded voxel
+    /// outside the array along any constant axis holds the constant.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::engine::{copy_block, map_overlap, BoundaryMode};
+    /// use tesserae::{ArraySource, Region, Source};
+    ///
+    /// let a = ArrayD::from_shape_fn(vec![2, 3], |i| (i[0] * 3 + i[1]) as i32);
+    /// // Keep the first padded row and column: row reflected, column wrapped.
+    /// let corner = map_overlap(ArraySource::new(a), &[1, 1])
+    ///     .modes(&[BoundaryMode::Reflect, BoundaryMode::Wrap])
+    ///     .build(|padded, block| {
+    ///         let shape = block.region().shape().to_vec();
+    ///         Ok(copy_block(padded.slice_each_axis(|ax| {
+    ///             ndarray::Slice::from(0..shape[ax.axis.index()])
+    ///         })))
+    ///     })?;
+    /// let out = corner.read(&Region::full(&[2, 3]))?;
+    /// assert_eq!(out.as_slice(), Some(&[2, 0, 1, 2, 0, 1][..]));
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn modes(mut self, modes: &[BoundaryMode]) -> Self {
+        self.modes = Modes::PerAxis(modes.to_vec());
         self
     }
 
@@ -203,8 +240,9 @@ impl<S: Source> MapOverlapBuilder<S> {
 
     /// The lazy source computing every output chunk with `f`.
     ///
-    /// Fails when the depth or chunk rank differs from the source's, a chunk
-    /// extent is zero, or a constant does not fit the element type.
+    /// Fails when the depth, mode or chunk rank differs from the source's, a
+    /// chunk extent is zero, constants differ between axes, or the constant
+    /// does not fit the element type.
     pub fn build<U, F>(self, f: F) -> Result<MapOverlap<S, U, F>>
     where
         U: Element,
@@ -219,8 +257,23 @@ impl<S: Source> MapOverlapBuilder<S> {
                 shape.len()
             )));
         }
-        let cval = match self.mode {
-            BoundaryMode::Constant(c) => {
+        let modes = match self.modes {
+            Modes::All(mode) => vec![mode; shape.len()],
+            Modes::PerAxis(modes) if modes.len() == shape.len() => modes,
+            Modes::PerAxis(modes) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} boundary modes given for an array of {} axes",
+                    modes.len(),
+                    shape.len()
+                )))
+            }
+        };
+        let mut constants = modes.iter().filter_map(|m| match m {
+            BoundaryMode::Constant(c) => Some(*c),
+            _ => None,
+        });
+        let cval = match constants.next() {
+            Some(c) if constants.all(|other| other.to_bits() == c.to_bits()) => {
                 Some(num_traits::cast::<f64, S::Elem>(c).ok_or_else(|| {
                     Error::InvalidArgument(format!(
                         "constant {c} does not fit the element type {}",
@@ -228,7 +281,12 @@ impl<S: Source> MapOverlapBuilder<S> {
                     ))
                 })?)
             }
-            _ => None,
+            Some(_) => {
+                return Err(Error::InvalidArgument(
+                    "constant boundary modes with different constants".into(),
+                ))
+            }
+            None => None,
         };
         let chunks = self.chunks.as_deref().unwrap_or(self.source.chunk_shape());
         let grid = ChunkGrid::new(shape, chunks)?;
@@ -236,7 +294,7 @@ impl<S: Source> MapOverlapBuilder<S> {
             source: self.source,
             grid,
             depth: self.depth,
-            mode: self.mode,
+            modes,
             cval,
             f,
             out: PhantomData,
@@ -254,7 +312,7 @@ pub struct MapOverlap<S: Source, U, F> {
     source: S,
     grid: ChunkGrid,
     depth: Vec<usize>,
-    mode: BoundaryMode,
+    modes: Vec<BoundaryMode>,
     cval: Option<S::Elem>,
     f: F,
     out: PhantomData<fn() -> U>,
@@ -266,7 +324,7 @@ impl<S: Source, U, F> std::fmt::Debug for MapOverlap<S, U, F> {
             .field("shape", &self.source.shape())
             .field("chunks", &self.grid.chunk_shape())
             .field("depth", &self.depth)
-            .field("mode", &self.mode)
+            .field("modes", &self.modes)
             .finish()
     }
 }
@@ -303,22 +361,24 @@ where
             let end: Vec<usize> = hi.iter().map(|&v| v as usize).collect();
             return self.source.read(&Region::from_bounds(start, &end));
         }
-        if let Some(cval) = self.cval {
+        let constant = |m: &BoundaryMode| matches!(m, BoundaryMode::Constant(_));
+        if let (Some(cval), true) = (self.cval, self.modes.iter().all(constant)) {
             return self.padded_constant(&lo, &hi, cval);
         }
-        // Per axis: the input index every padded position reads, the sorted
-        // distinct indices needed, and the runs of consecutive ones.
-        let maps: Vec<Vec<usize>> = (0..shape.len())
+        // Per axis: the input index every padded position reads (`None` for
+        // the constant), the sorted distinct indices needed, and the runs of
+        // consecutive ones.
+        let maps: Vec<Vec<Option<usize>>> = (0..shape.len())
             .map(|k| {
                 (lo[k]..hi[k])
-                    .map(|i| self.mode.source_index(i, shape[k]).unwrap_or(0))
+                    .map(|i| self.modes[k].source_index(i, shape[k]))
                     .collect()
             })
             .collect();
         let needed: Vec<Vec<usize>> = maps
             .iter()
             .map(|map| {
-                let mut v = map.clone();
+                let mut v: Vec<usize> = map.iter().flatten().copied().collect();
                 v.sort_unstable();
                 v.dedup();
                 v
@@ -351,13 +411,17 @@ where
             compact
         };
         // Per axis: the padded block as segments of the compact block that are
-        // runs forward, backward or repeating one index; then one assignment per
+        // runs forward, backward or repeating one index (constant positions
+        // read any index, then are overwritten); then one assignment per
         // combination of segments.
         let segments: Vec<Vec<Segment>> = maps
             .iter()
             .zip(&needed)
             .map(|(map, needed)| {
-                segments_of(map.iter().map(|i| needed.binary_search(i).unwrap_or(0)))
+                segments_of(
+                    map.iter()
+                        .map(|i| i.and_then(|i| needed.binary_search(&i).ok()).unwrap_or(0)),
+                )
             })
             .collect();
         let mut padded = ArrayD::<S::Elem>::default(maps.iter().map(Vec::len).collect::<Vec<_>>());
@@ -369,11 +433,18 @@ where
             assign_block(dst, src);
             Ok(())
         })?;
+        if let Some(cval) = self.cval {
+            for (k, map) in maps.iter().enumerate() {
+                for (p, _) in map.iter().enumerate().filter(|(_, i)| i.is_none()) {
+                    padded.index_axis_mut(Axis(k), p).fill(cval);
+                }
+            }
+        }
         Ok(padded)
     }
 
-    /// The padded block for [`BoundaryMode::Constant`]: the constant, with the
-    /// part inside the array read from the input.
+    /// The padded block when every axis is [`BoundaryMode::Constant`]: the
+    /// constant, with the part inside the array read from the input.
     fn padded_constant(
         &self,
         lo: &[isize],
