@@ -1,5 +1,6 @@
 //! `map_overlap` with a no-op kernel (halo 2, trimmed centre) on 512³ u8 in 64³
-//! chunks stored into an `ArraySink`, against a plain in-memory copy.
+//! chunks stored into an `ArraySink` (on all threads and on one), against a
+//! plain in-memory copy (`array.to_owned()`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::ArrayD;
@@ -18,19 +19,25 @@ fn bench(c: &mut Criterion) {
     let source = ArraySource::new(array.clone())
         .with_chunks(&[CHUNK; 3])
         .expect("valid chunks");
-    group.bench_function("noop_halo2_store", |b| {
-        b.iter(|| {
-            let op = map_overlap(&source, &[2; 3])
-                .mode(BoundaryMode::Reflect)
-                .build(|padded, block| Ok(copy_block(block.centre(padded))))
-                .expect("valid options");
-            let mut sink = ArraySink::new(&[N; 3])
-                .with_chunks(&[CHUNK; 3])
-                .expect("valid chunks");
-            store(&exec, &op, &mut sink).expect("in-memory store succeeds");
-            sink.into_array()
-        })
-    });
+    let single = Executor::new().threads(1).expect("one thread starts");
+    for (name, exec) in [
+        ("noop_halo2_store", &exec),
+        ("noop_halo2_store_1_thread", &single),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let op = map_overlap(&source, &[2; 3])
+                    .mode(BoundaryMode::Reflect)
+                    .build(|padded, block| Ok(copy_block(block.centre(padded))))
+                    .expect("valid options");
+                let mut sink = ArraySink::new(&[N; 3])
+                    .with_chunks(&[CHUNK; 3])
+                    .expect("valid chunks");
+                store(exec, &op, &mut sink).expect("in-memory store succeeds");
+                sink.into_array()
+            })
+        });
+    }
     group.finish();
 }
 

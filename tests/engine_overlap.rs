@@ -500,3 +500,25 @@ fn copy_block_is_c_ordered_at_every_rank() {
         assert_eq!(copy, part);
     }
 }
+
+#[test]
+fn interior_blocks_of_in_memory_sources_are_not_copied() {
+    let a = ArrayD::from_shape_fn(IxDyn(&[12, 12]), |i| (i[0] * 12 + i[1]) as u16);
+    let source = ArraySource::new(a).with_chunks(&[4, 4]).unwrap();
+    let start = source.array().as_ptr() as usize;
+    let memory = start..start + source.array().len() * std::mem::size_of::<u16>();
+    let copies = AtomicUsize::new(0);
+    let op = map_overlap(&source, &[1, 1])
+        .build(|padded, block| {
+            if !memory.contains(&(padded.as_ptr() as usize)) {
+                copies.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(copy_block(block.centre(padded)))
+        })
+        .unwrap();
+    let interior = op.read(&Region::new(vec![4, 4], vec![4, 4])).unwrap();
+    assert_eq!(copies.load(Ordering::Relaxed), 0);
+    assert_eq!(interior[[0, 0]], 52);
+    op.read(&Region::new(vec![0, 4], vec![4, 4])).unwrap();
+    assert_eq!(copies.load(Ordering::Relaxed), 1);
+}

@@ -73,8 +73,12 @@ where
     F: Fn(ArrayViewD<'_, S::Elem>, &Region) -> Result<ArrayD<U>> + Send + Sync,
 {
     fn compute(&self, chunk: &Region) -> Result<ArrayD<U>> {
-        let input = self.source.read(chunk)?;
-        let output = (self.f)(input.view(), chunk)?;
+        let mut output = None;
+        self.source.read_view(chunk, &mut |input| {
+            output = Some((self.f)(input, chunk)?);
+            Ok(())
+        })?;
+        let output = output.ok_or_else(|| no_block(chunk))?;
         check_block(chunk, output.shape())?;
         Ok(output)
     }
@@ -162,6 +166,11 @@ pub(crate) fn assign_block<T: Clone>(mut dst: ArrayViewMutD<'_, T>, src: ArrayVi
         _ => {}
     }
     dst.assign(&src);
+}
+
+/// The error of a source whose [`Source::read_view`] did not call back.
+pub(crate) fn no_block(chunk: &Region) -> Error {
+    Error::Failed(format!("the input source produced no block for {chunk}"))
 }
 
 /// Checks that a computed block has the shape of its chunk.

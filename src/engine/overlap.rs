@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 
 use ndarray::{ArrayD, ArrayViewD, Axis, Slice};
 
-use crate::engine::blocks::{assign_block, check_block, read_chunked};
+use crate::engine::blocks::{assign_block, check_block, no_block, read_chunked};
 use crate::engine::{ChunkGrid, Element, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
 
@@ -336,18 +336,10 @@ where
     F: Fn(ArrayViewD<'_, S::Elem>, &Block) -> Result<ArrayD<U>> + Send + Sync,
 {
     fn compute(&self, chunk: &Region) -> Result<ArrayD<U>> {
-        let padded = self.padded(chunk)?;
         let block = Block {
             region: chunk.clone(),
             depth: self.depth.clone(),
         };
-        let output = (self.f)(padded.view(), &block)?;
-        check_block(chunk, output.shape())?;
-        Ok(output)
-    }
-
-    /// The input block of `chunk` grown by the halo, padded at the array border.
-    fn padded(&self, chunk: &Region) -> Result<ArrayD<S::Elem>> {
         let shape = self.source.shape();
         let lo: Vec<isize> = (0..shape.len())
             .map(|k| chunk.start()[k] as isize - self.depth[k] as isize)
@@ -355,15 +347,32 @@ where
         let hi: Vec<isize> = (0..shape.len())
             .map(|k| (chunk.start()[k] + chunk.shape()[k] + self.depth[k]) as isize)
             .collect();
-        let inside = |k: usize| lo[k] >= 0 && hi[k] <= shape[k] as isize;
-        if (0..shape.len()).all(inside) {
+        let output = if (0..shape.len()).all(|k| lo[k] >= 0 && hi[k] <= shape[k] as isize) {
+            // The halo lies inside the array: the kernel sees the input directly.
             let start = lo.iter().map(|&v| v as usize).collect();
             let end: Vec<usize> = hi.iter().map(|&v| v as usize).collect();
-            return self.source.read(&Region::from_bounds(start, &end));
-        }
+            let mut output = None;
+            self.source
+                .read_view(&Region::from_bounds(start, &end), &mut |padded| {
+                    output = Some((self.f)(padded, &block)?);
+                    Ok(())
+                })?;
+            output.ok_or_else(|| no_block(chunk))?
+        } else {
+            let padded = self.padded(&lo, &hi)?;
+            (self.f)(padded.view(), &block)?
+        };
+        check_block(chunk, output.shape())?;
+        Ok(output)
+    }
+
+    /// The input block between `lo` and `hi` (exclusive) in array coordinates,
+    /// which leave the array along some axis, padded at the array border.
+    fn padded(&self, lo: &[isize], hi: &[isize]) -> Result<ArrayD<S::Elem>> {
+        let shape = self.source.shape();
         let constant = |m: &BoundaryMode| matches!(m, BoundaryMode::Constant(_));
         if let (Some(cval), true) = (self.cval, self.modes.iter().all(constant)) {
-            return self.padded_constant(&lo, &hi, cval);
+            return self.padded_constant(lo, hi, cval);
         }
         // Per axis: the input index every padded position reads (`None` for
         // the constant), the sorted distinct indices needed, and the runs of

@@ -1,7 +1,7 @@
 //! [`store`]: computing or copying a source into a sink in parallel with
 //! bounded memory, and [`rechunk`]: the same data with another native chunking.
 
-use ndarray::ArrayD;
+use ndarray::{ArrayD, ArrayViewD};
 
 use crate::engine::{check_chunks, ChunkGrid, Element, Executor, Region, Sink, Source, VoxelSize};
 use crate::error::{Error, Result};
@@ -150,6 +150,14 @@ impl<S: Source> Source for Rechunked<S> {
 
     fn read(&self, region: &Region) -> Result<ArrayD<S::Elem>> {
         self.source.read(region)
+    }
+
+    fn read_view(
+        &self,
+        region: &Region,
+        f: &mut dyn FnMut(ArrayViewD<'_, S::Elem>) -> Result<()>,
+    ) -> Result<()> {
+        self.source.read_view(region, f)
     }
 
     fn voxel_size(&self) -> Option<VoxelSize> {
