@@ -3,6 +3,7 @@
 
 use ndarray::ArrayViewD;
 
+use crate::engine::blocks::no_block;
 use crate::engine::{ChunkGrid, Element, Executor, Region, Source};
 use crate::error::Result;
 
@@ -64,8 +65,12 @@ where
         grid.num_chunks(),
         |i| {
             let region = grid.chunk_region(&grid.chunk_index(i));
-            let block = source.read(&region)?;
-            map(block.view(), &region)
+            let mut value = None;
+            source.read_view(&region, &mut |block| {
+                value = Some(map(block, &region)?);
+                Ok(())
+            })?;
+            value.ok_or_else(|| no_block(&region))
         },
         |mut a, b| {
             a.merge(b);

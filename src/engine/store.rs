@@ -53,18 +53,19 @@ where
     let target: &K = sink;
     exec.for_each("store", units.num_chunks(), |i| {
         let region = units.chunk_region(&units.chunk_index(i));
-        let data = source.read(&region)?;
-        if data.shape() != region.shape() {
-            return Err(Error::ShapeMismatch {
-                expected: region.shape().to_vec(),
-                found: data.shape().to_vec(),
-            });
-        }
-        for index in sink_grid.chunks_overlapping(&region) {
-            let chunk = sink_grid.chunk_region(&index);
-            target.write(&chunk, chunk.relative_to(&region).view(&data))?;
-        }
-        Ok(())
+        source.read_view(&region, &mut |data| {
+            if data.shape() != region.shape() {
+                return Err(Error::ShapeMismatch {
+                    expected: region.shape().to_vec(),
+                    found: data.shape().to_vec(),
+                });
+            }
+            for index in sink_grid.chunks_overlapping(&region) {
+                let chunk = sink_grid.chunk_region(&index);
+                target.write(&chunk, chunk.relative_to(&region).view(&data))?;
+            }
+            Ok(())
+        })
     })?;
     sink.commit()
 }
