@@ -395,34 +395,17 @@ where
             .collect();
         let runs: Vec<Vec<(usize, usize, usize)>> = needed.iter().map(|n| runs_of(n)).collect();
         let run_counts: Vec<usize> = runs.iter().map(Vec::len).collect();
-        let read_runs = |pick: &[usize]| {
+        let run_region = |pick: &[usize]| {
             let run = |k: usize| runs[k][pick[k]];
-            let region = Region::new(
+            Region::new(
                 (0..pick.len()).map(|k| run(k).0).collect(),
                 (0..pick.len()).map(|k| run(k).1).collect(),
-            );
-            self.source.read(&region)
+            )
         };
-        let compact = if run_counts.iter().all(|&c| c == 1) {
-            read_runs(&vec![0; shape.len()])?
-        } else {
-            let mut compact =
-                ArrayD::<S::Elem>::default(needed.iter().map(Vec::len).collect::<Vec<_>>());
-            for_each_combination(&run_counts, |pick| {
-                let data = read_runs(pick)?;
-                let at = Region::new(
-                    (0..pick.len()).map(|k| runs[k][pick[k]].2).collect(),
-                    data.shape().to_vec(),
-                );
-                assign_block(at.view_mut(&mut compact), data.view());
-                Ok(())
-            })?;
-            compact
-        };
-        // Per axis: the padded block as segments of the compact block that are
-        // runs forward, backward or repeating one index (constant positions
-        // read any index, then are overwritten); then one assignment per
-        // combination of segments.
+        // Per axis: the padded block as segments of the compact block (the
+        // needed runs side by side) that are runs forward, backward or
+        // repeating one index (constant positions read any index, then are
+        // overwritten); then one assignment per combination of segments.
         let segments: Vec<Vec<Segment>> = maps
             .iter()
             .zip(&needed)
@@ -433,15 +416,35 @@ where
                 )
             })
             .collect();
-        let mut padded = ArrayD::<S::Elem>::default(maps.iter().map(Vec::len).collect::<Vec<_>>());
         let segment_counts: Vec<usize> = segments.iter().map(Vec::len).collect();
-        for_each_combination(&segment_counts, |pick| {
-            let segment = |k: usize| segments[k][pick[k]];
-            let src = compact.slice_each_axis(|ax| segment(ax.axis.index()).source_slice());
-            let dst = padded.slice_each_axis_mut(|ax| segment(ax.axis.index()).target_slice());
-            assign_block(dst, src);
-            Ok(())
-        })?;
+        let mut padded = ArrayD::<S::Elem>::default(maps.iter().map(Vec::len).collect::<Vec<_>>());
+        let mut fill = |compact: ArrayViewD<'_, S::Elem>| {
+            for_each_combination(&segment_counts, |pick| {
+                let segment = |k: usize| segments[k][pick[k]];
+                let src = compact.slice_each_axis(|ax| segment(ax.axis.index()).source_slice());
+                let dst = padded.slice_each_axis_mut(|ax| segment(ax.axis.index()).target_slice());
+                assign_block(dst, src);
+                Ok(())
+            })
+        };
+        if run_counts.iter().all(|&c| c == 1) {
+            // One run per axis: the compact block is a region of the input.
+            self.source
+                .read_view(&run_region(&vec![0; shape.len()]), &mut fill)?;
+        } else {
+            let mut compact =
+                ArrayD::<S::Elem>::default(needed.iter().map(Vec::len).collect::<Vec<_>>());
+            for_each_combination(&run_counts, |pick| {
+                let data = self.source.read(&run_region(pick))?;
+                let at = Region::new(
+                    (0..pick.len()).map(|k| runs[k][pick[k]].2).collect(),
+                    data.shape().to_vec(),
+                );
+                assign_block(at.view_mut(&mut compact), data.view());
+                Ok(())
+            })?;
+            fill(compact.view())?;
+        }
         if let Some(cval) = self.cval {
             for (k, map) in maps.iter().enumerate() {
                 for (p, _) in map.iter().enumerate().filter(|(_, i)| i.is_none()) {
@@ -470,17 +473,17 @@ where
             .map(|(&h, &n)| (h.max(0) as usize).min(n))
             .collect();
         let inner = Region::from_bounds(start, &end);
-        let data = self.source.read(&inner)?;
         let offset: Vec<usize> = inner
             .start()
             .iter()
             .zip(lo)
             .map(|(&s, &l)| (s as isize - l) as usize)
             .collect();
-        assign_block(
-            Region::new(offset, inner.shape().to_vec()).view_mut(&mut out),
-            data.view(),
-        );
+        let at = Region::new(offset, inner.shape().to_vec());
+        self.source.read_view(&inner, &mut |data| {
+            assign_block(at.view_mut(&mut out), data);
+            Ok(())
+        })?;
         Ok(out)
     }
 }
