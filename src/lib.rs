@@ -7,7 +7,9 @@
 //!
 //! - [`engine`]: the embedded chunked-array engine — [`Region`], [`ChunkGrid`],
 //!   the [`Source`] and [`Sink`] traits, blockwise execution on rayon
-//!   ([`Executor`]). It knows nothing about biology.
+//!   ([`Executor`]): lazy [`map_blocks`] and [`map_overlap`] (halos with the
+//!   scipy [`BoundaryMode`]s), block [`reduce`]tions, [`rechunk`], and [`store`]
+//!   to write any source to a sink with bounded memory. It knows nothing about biology.
 //! - [`io`]: TIFF and Zarr sources and sinks, voxel-size metadata.
 //! - [`ndmeasure`]: after `scipy.ndimage`'s measurements — connected-component
 //!   labeling ([`Label`], [`label()`]) with scipy's exact numbering at any chunking,
@@ -33,8 +35,8 @@ pub mod io;
 pub mod ndmeasure;
 
 pub use engine::{
-    ArraySink, ArraySource, ChunkGrid, DataType, Element, Executor, Progress, Region, Sink, Source,
-    VoxelSize,
+    map_blocks, map_overlap, rechunk, reduce, store, ArraySink, ArraySource, Block, BoundaryMode,
+    ChunkGrid, DataType, Element, Executor, Progress, Region, Sink, Source, VoxelSize,
 };
 pub use error::{Error, Result};
 pub use ndmeasure::{label, Connectivity, Label, LabelValue, Structure};

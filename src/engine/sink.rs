@@ -4,6 +4,7 @@ use std::sync::Mutex;
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use crate::engine::blocks::assign_block;
 use crate::engine::source::{check_chunks, check_region};
 use crate::engine::{Element, Region};
 use crate::error::{Error, Result};
@@ -82,7 +83,7 @@ impl<T: Element> ArraySink<T> {
     /// A zero-filled sink of the given shape, with the whole array as one chunk.
     pub fn new(shape: &[usize]) -> Self {
         ArraySink {
-            array: Mutex::new(ArrayD::default(shape.to_vec())),
+            array: Mutex::new(ArrayD::zeros(shape.to_vec())),
             shape: shape.to_vec(),
             chunks: shape.iter().map(|&n| n.max(1)).collect(),
         }
@@ -114,7 +115,7 @@ impl<T: Element> Sink for ArraySink<T> {
     fn write(&self, region: &Region, data: ArrayViewD<'_, T>) -> Result<()> {
         check_write(&self.shape, region, data.shape())?;
         let mut array = self.array.lock().unwrap_or_else(|e| e.into_inner());
-        region.view_mut(&mut array).assign(&data);
+        assign_block(region.view_mut(&mut array), data);
         Ok(())
     }
 

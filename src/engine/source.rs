@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use ndarray::ArrayD;
+use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{ChunkGrid, Element, Region};
+use crate::engine::{copy_block, ChunkGrid, Element, Region};
 use crate::error::{Error, Result};
 
 /// Physical size of a voxel along every axis, with its unit (e.g. `micron`).
@@ -54,6 +54,33 @@ pub trait Source: Send + Sync {
     /// Reads a region, which must lie inside the array.
     fn read(&self, region: &Region) -> Result<ArrayD<Self::Elem>>;
 
+    /// Calls `f` with a view of a region, which must lie inside the array.
+    ///
+    /// A source that holds its data in memory passes a view of it, without
+    /// copying; the default passes a view of [`Source::read`]. Blockwise
+    /// operations read their input blocks through this method.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::{ArraySource, Region, Source};
+    /// let source = ArraySource::new(ArrayD::from_shape_fn(vec![4, 4], |i| (i[0] + i[1]) as u8));
+    /// let mut total = 0;
+    /// source.read_view(&Region::new(vec![2, 2], vec![2, 2]), &mut |view| {
+    ///     total = view.iter().map(|&v| u32::from(v)).sum();
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(total, 4 + 5 + 5 + 6);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    fn read_view(
+        &self,
+        region: &Region,
+        f: &mut dyn FnMut(ArrayViewD<'_, Self::Elem>) -> Result<()>,
+    ) -> Result<()> {
+        let data = self.read(region)?;
+        f(data.view())
+    }
+
     /// The physical voxel size, when the source knows it.
     fn voxel_size(&self) -> Option<VoxelSize> {
         None
@@ -83,6 +110,13 @@ macro_rules! forward_source {
             }
             fn read(&self, region: &Region) -> Result<ArrayD<S::Elem>> {
                 (**self).read(region)
+            }
+            fn read_view(
+                &self,
+                region: &Region,
+                f: &mut dyn FnMut(ArrayViewD<'_, S::Elem>) -> Result<()>,
+            ) -> Result<()> {
+                (**self).read_view(region, f)
             }
             fn voxel_size(&self) -> Option<VoxelSize> {
                 (**self).voxel_size()
@@ -170,7 +204,16 @@ impl<T: Element> Source for ArraySource<T> {
 
     fn read(&self, region: &Region) -> Result<ArrayD<T>> {
         check_region(self.shape(), region)?;
-        Ok(region.view(&self.array).to_owned())
+        Ok(copy_block(region.view(&self.array)))
+    }
+
+    fn read_view(
+        &self,
+        region: &Region,
+        f: &mut dyn FnMut(ArrayViewD<'_, T>) -> Result<()>,
+    ) -> Result<()> {
+        check_region(self.shape(), region)?;
+        f(region.view(&self.array))
     }
 
     fn voxel_size(&self) -> Option<VoxelSize> {
