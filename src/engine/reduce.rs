@@ -159,7 +159,7 @@ pub fn sum<S: Source + ?Sized>(
     chunks: Option<&[usize]>,
 ) -> Result<f64> {
     let total = reduce(exec, source, chunks, |block, _| {
-        Ok(Sum(block.iter().map(|v| v.to_f64()).sum()))
+        Ok(Sum(block.iter().map(|v| v.as_f64()).sum()))
     })?;
     Ok(total.unwrap_or_default().0)
 }

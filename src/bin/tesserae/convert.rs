@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use tesserae::io::{self, Compression, WriteOptions};
-use tesserae::{with_dtype, ChunkGrid, Element, Executor, Result, Source, VoxelSize};
+use tesserae::{with_dtype, Element, Executor, Result, Source, VoxelSize};
 
 use crate::args;
 
@@ -47,10 +47,7 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 fn convert<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
     let source = io::open::<T>(&args.input)?;
     let shape = source.shape().to_vec();
-    let chunks = match &args.chunks {
-        Some(c) => ChunkGrid::new(&shape, c)?.chunk_shape().to_vec(),
-        None => tesserae::engine::default_chunks(&shape, source.chunk_shape(), T::DTYPE.size()),
-    };
+    let chunks = args::chunks_for(&*source, args.chunks.as_deref())?;
     let voxel_size = match &args.voxel_size {
         Some(v) if v.len() != shape.len() => {
             return Err(tesserae::Error::InvalidArgument(format!(

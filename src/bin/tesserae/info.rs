@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tesserae::{io, with_dtype, Element, Executor, Result, Source};
+use tesserae::{io, with_dtype, Element, Executor, Result};
 
 use crate::args;
 
@@ -50,12 +50,9 @@ fn value_range<T: Element>(
     exec: &Executor,
 ) -> Result<Option<(String, String)>> {
     let source = io::open::<T>(path)?;
-    let chunks = match chunks {
-        Some(c) => c.to_vec(),
-        None => tesserae::engine::default_chunks(source.shape(), source.chunk_shape(), T::DTYPE.size()),
-    };
-    let range = tesserae::engine::min_max(exec, &source, &chunks)?;
-    Ok(range.map(|(lo, hi)| (lo.to_string(), hi.to_string())))
+    let chunks = args::chunks_for(&*source, chunks)?;
+    let range = tesserae::engine::min_max(exec, &source, Some(&chunks))?;
+    Ok(range.map(|r| (r.min.to_string(), r.max.to_string())))
 }
 
 fn join<T: std::fmt::Display>(values: &[T], sep: &str) -> String {

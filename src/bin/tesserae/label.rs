@@ -84,7 +84,7 @@ fn read_structure(path: &Path) -> Result<Structure> {
     let info = io::probe(path)?;
     let mask = with_dtype!(info.dtype, T => {
         let source = io::open::<T>(path)?;
-        source.read(&Region::full(source.shape()))?.mapv(|v| v != T::zero())
+        source.read(&Region::full(source.shape()))?.mapv(|v| v.as_f64() != 0.0)
     });
     Structure::new(mask.view())
 }
