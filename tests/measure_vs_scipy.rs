@@ -213,6 +213,7 @@ fn run_case<T: Element, L: LabelValue + num_traits::NumCast>(name: &str) {
             expected_boxes,
             "chunks {chunks:?}"
         );
+        check_gathered(&intensity, &labels, &case, &index, &chunks);
     }
 }
 

@@ -105,12 +105,15 @@ fn advance_row(row: &mut [usize], start: &[usize], shape: &[usize]) {
     }
 }
 
+/// The (linear position, value) pairs of one group's voxels.
+pub(crate) type Voxels<T> = Vec<(u64, T)>;
+
 /// Gathers (position, value) of every voxel of every group, sorted by position.
 pub(crate) fn gather<S, L>(
     pass: &Pass<'_, S, L>,
     groups: &Groups,
     n_groups: usize,
-) -> Result<Vec<Vec<(u64, S::Elem)>>>
+) -> Result<Vec<Voxels<S::Elem>>>
 where
     S: Source,
     L: Source,
@@ -119,7 +122,7 @@ where
     let mut gathered = pass.fold(
         groups,
         || vec![Vec::new(); n_groups],
-        |acc: &mut Vec<Vec<(u64, S::Elem)>>, g, p, v| acc[g].push((p, v)),
+        |acc: &mut Vec<Voxels<S::Elem>>, g, p, v| acc[g].push((p, v)),
         |mut a, b| {
             for (x, y) in a.iter_mut().zip(b) {
                 x.extend(y);

@@ -1,35 +1,49 @@
 //! Argument parsers shared by the subcommands.
 
-/// Parses a comma-separated list of positive integers, such as a chunk shape `64,256,256`.
-pub fn shape(text: &str) -> Result<Vec<usize>, String> {
+/// A comma-separated list of positive integers, such as a chunk shape `64,256,256`.
+#[derive(Clone, Debug)]
+pub struct Shape(pub Vec<usize>);
+
+/// A comma-separated list of positive numbers, such as a voxel size `2,0.5,0.5`.
+#[derive(Clone, Debug)]
+pub struct Sizes(pub Vec<f64>);
+
+/// Parses a [`Shape`].
+pub fn shape(text: &str) -> Result<Shape, String> {
     text.split(',')
         .map(|part| match part.trim().parse::<usize>() {
             Ok(0) => Err(format!("'{text}': extents must be positive")),
             Ok(n) => Ok(n),
-            Err(_) => Err(format!("'{text}': expected positive integers separated by commas")),
+            Err(_) => Err(format!(
+                "'{text}': expected positive integers separated by commas"
+            )),
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(Shape)
 }
 
-/// Parses a comma-separated list of positive numbers, such as a voxel size `2,0.5,0.5`.
-pub fn sizes(text: &str) -> Result<Vec<f64>, String> {
+/// Parses [`Sizes`].
+pub fn sizes(text: &str) -> Result<Sizes, String> {
     text.split(',')
         .map(|part| match part.trim().parse::<f64>() {
             Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-            _ => Err(format!("'{text}': expected positive numbers separated by commas")),
+            _ => Err(format!(
+                "'{text}': expected positive numbers separated by commas"
+            )),
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(Sizes)
 }
 
 /// The chunk shape a command works in: the one given (validated against the
 /// image), or about 16 MiB per chunk aligned to the source's native chunks.
 pub fn chunks_for<S: tesserae::Source + ?Sized>(
     source: &S,
-    chunks: Option<&[usize]>,
+    chunks: Option<&Shape>,
 ) -> tesserae::Result<Vec<usize>> {
     let shape = source.shape();
     Ok(match chunks {
-        Some(c) => tesserae::ChunkGrid::new(shape, c)?.chunk_shape().to_vec(),
+        Some(Shape(c)) => tesserae::ChunkGrid::new(shape, c)?.chunk_shape().to_vec(),
         None => tesserae::engine::default_chunks(
             shape,
             source.chunk_shape(),

@@ -16,16 +16,16 @@ pub struct Args {
     output: PathBuf,
     /// Output chunk shape, e.g. 64,256,256 (default: about 16 MiB per chunk, aligned to the input's chunks).
     #[arg(long, value_parser = args::shape)]
-    chunks: Option<Vec<usize>>,
+    chunks: Option<args::Shape>,
     /// Zarr: inner chunk shape; turns sharding on, the chunks becoming shards.
     #[arg(long, value_parser = args::shape)]
-    shard: Option<Vec<usize>>,
+    shard: Option<args::Shape>,
     /// Compression of the output (default: zstd for Zarr, none for TIFF).
     #[arg(long, value_enum)]
     compression: Option<CompressionArg>,
     /// Voxel size to record, e.g. 2,0.5,0.5 (default: the input's).
     #[arg(long, value_parser = args::sizes)]
-    voxel_size: Option<Vec<f64>>,
+    voxel_size: Option<args::Sizes>,
     /// Replace the output if it exists.
     #[arg(long)]
     overwrite: bool,
@@ -47,16 +47,16 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 fn convert<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
     let source = io::open::<T>(&args.input)?;
     let shape = source.shape().to_vec();
-    let chunks = args::chunks_for(&*source, args.chunks.as_deref())?;
+    let chunks = args::chunks_for(&*source, args.chunks.as_ref())?;
     let voxel_size = match &args.voxel_size {
-        Some(v) if v.len() != shape.len() => {
+        Some(args::Sizes(v)) if v.len() != shape.len() => {
             return Err(tesserae::Error::InvalidArgument(format!(
                 "--voxel-size has {} values but the image has {} axes",
                 v.len(),
                 shape.len()
             )))
         }
-        Some(v) => Some(VoxelSize::new(v.clone(), Some("micron".into()))),
+        Some(args::Sizes(v)) => Some(VoxelSize::new(v.clone(), Some("micron".into()))),
         None => source.voxel_size(),
     };
     let options = WriteOptions {
@@ -68,14 +68,18 @@ fn convert<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
             CompressionArg::Deflate => Compression::Deflate,
             CompressionArg::Lzw => Compression::Lzw,
         }),
-        shard_inner_chunks: args.shard.clone(),
+        shard_inner_chunks: args.shard.as_ref().map(|s| s.0.clone()),
     };
     let mut sink = io::create::<T>(&args.output, &shape, &chunks, &options)?;
     tesserae::engine::store(exec, &source, &mut sink)?;
     eprintln!(
         "wrote {} ({} {}, chunks {:?})",
         args.output.display(),
-        shape.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("x"),
+        shape
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join("x"),
         T::DTYPE,
         chunks
     );

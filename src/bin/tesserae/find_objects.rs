@@ -19,7 +19,7 @@ pub struct Args {
     output: Option<PathBuf>,
     /// Chunk shape of the pass (default: about 16 MiB per chunk).
     #[arg(long, value_parser = args::shape)]
-    chunks: Option<Vec<usize>>,
+    chunks: Option<args::Shape>,
     /// Replace the output if it exists.
     #[arg(long)]
     overwrite: bool,
@@ -28,7 +28,7 @@ pub struct Args {
 pub fn run(args: Args, exec: &Executor) -> Result<()> {
     let info = io::probe(&args.labels)?;
     let labels = open_labels(&args.labels, info.dtype)?;
-    let chunks = args::chunks_for(&*labels, args.chunks.as_deref())?;
+    let chunks = args::chunks_for(&*labels, args.chunks.as_ref())?;
     let boxes = find_objects_chunked(exec, &labels, Some(&chunks))?;
     let ndim = info.shape.len();
     let header: Vec<String> = std::iter::once("label".to_string())
@@ -44,7 +44,11 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
     }
     table.finish()?;
     if let Some(path) = &args.output {
-        eprintln!("{} objects, boxes written to {}", boxes.len(), path.display());
+        eprintln!(
+            "{} objects, boxes written to {}",
+            boxes.len(),
+            path.display()
+        );
     }
     Ok(())
 }

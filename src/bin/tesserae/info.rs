@@ -16,7 +16,7 @@ pub struct Args {
     no_range: bool,
     /// Chunk shape for the value-range pass (default: about 16 MiB per chunk).
     #[arg(long, value_parser = args::shape)]
-    chunks: Option<Vec<usize>>,
+    chunks: Option<args::Shape>,
 }
 
 pub fn run(args: Args, exec: &Executor) -> Result<()> {
@@ -35,7 +35,7 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
         None => println!("voxel size: unknown"),
     }
     if !args.no_range {
-        let range = with_dtype!(info.dtype, T => value_range::<T>(&args.input, args.chunks.as_deref(), exec)?);
+        let range = with_dtype!(info.dtype, T => value_range::<T>(&args.input, args.chunks.as_ref(), exec)?);
         match range {
             Some((lo, hi)) => println!("range:      {lo} .. {hi}"),
             None => println!("range:      (empty)"),
@@ -46,7 +46,7 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 
 fn value_range<T: Element>(
     path: &Path,
-    chunks: Option<&[usize]>,
+    chunks: Option<&args::Shape>,
     exec: &Executor,
 ) -> Result<Option<(String, String)>> {
     let source = io::open::<T>(path)?;
@@ -56,5 +56,9 @@ fn value_range<T: Element>(
 }
 
 fn join<T: std::fmt::Display>(values: &[T], sep: &str) -> String {
-    values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(sep)
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
 }

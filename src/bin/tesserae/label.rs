@@ -29,7 +29,7 @@ pub struct Args {
     multilabel: bool,
     /// Chunk shape of the computation and of a Zarr output (default: about 16 MiB per chunk).
     #[arg(long, value_parser = args::shape)]
-    chunks: Option<Vec<usize>>,
+    chunks: Option<args::Shape>,
     /// Replace the output if it exists.
     #[arg(long)]
     overwrite: bool,
@@ -45,7 +45,7 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 fn label<T: Element>(args: &Args, exec: &Executor) -> Result<usize> {
     let source = io::open::<T>(&args.input)?;
     let shape = source.shape().to_vec();
-    let chunks = args::chunks_for(&*source, args.chunks.as_deref())?;
+    let chunks = args::chunks_for(&*source, args.chunks.as_ref())?;
     let mut label = match &args.structure {
         Some(path) => Label::with_structure(read_structure(path)?),
         None => {

@@ -43,7 +43,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(e),
+    };
     let context = match progress::context(cli.threads, cli.quiet) {
         Ok(context) => context,
         Err(e) => return fail(&e),
@@ -59,6 +62,30 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+/// Help and version go out as clap prints them; a usage error becomes one line and exit code 2.
+fn usage(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    eprintln!(
+        "tesserae: {}",
+        message.join(" ").trim_start_matches("error: ")
+    );
+    ExitCode::from(2)
 }
 
 /// Prints a one-line message and picks the exit code: 2 for bad input, 1 for failures while working.

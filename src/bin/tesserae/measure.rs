@@ -44,7 +44,7 @@ pub struct Args {
     output: Option<PathBuf>,
     /// Chunk shape of the pass (default: about 16 MiB per chunk).
     #[arg(long, value_parser = args::shape)]
-    chunks: Option<Vec<usize>>,
+    chunks: Option<args::Shape>,
     /// Replace the output if it exists.
     #[arg(long)]
     overwrite: bool,
@@ -64,23 +64,28 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 fn measure<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
     let intensity = io::open::<T>(&args.intensity)?;
     let labels = open_labels(&args.labels, io::probe(&args.labels)?.dtype)?;
-    let chunks = args::chunks_for(&*labels, args.chunks.as_deref())?;
+    let chunks = args::chunks_for(&*labels, args.chunks.as_ref())?;
     let wants = |s: &str| args.stat.iter().any(|x| x == s);
     let background = args.index.as_ref().is_some_and(|i| i.contains(&0));
     let measure = Measure::new()
         .chunks(&chunks)
         .background(background)
-        .extrema(["minimum", "maximum", "minimum_position", "maximum_position"].iter().any(|s| wants(s)))
+        .extrema(
+            ["minimum", "maximum", "minimum_position", "maximum_position"]
+                .iter()
+                .any(|s| wants(s)),
+        )
         .center_of_mass(wants("center_of_mass"));
     let stats = measure.run(exec, &intensity, Some(&labels))?;
     let index: Vec<u64> = match &args.index {
         Some(index) => index.clone(),
         None => stats.iter().map(|(l, _)| l).filter(|&l| l > 0).collect(),
     };
+    let rows: Vec<String> = index.iter().map(|l| l.to_string()).collect();
     let index = Some(&index[..]);
     let ndim = intensity.ndim();
     let mut header = vec!["label".to_string()];
-    let mut columns: Vec<Vec<String>> = vec![index.unwrap_or(&[]).iter().map(|l| l.to_string()).collect()];
+    let mut columns: Vec<Vec<String>> = vec![rows];
     let text = |v: Vec<f64>| v.into_iter().map(|x| x.to_string()).collect::<Vec<_>>();
     for stat in &args.stat {
         match stat.as_str() {
@@ -89,13 +94,38 @@ fn measure<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
             "mean" => columns.push(text(stats.mean(index)?)),
             "variance" => columns.push(text(stats.variance(index)?)),
             "standard_deviation" => columns.push(text(stats.standard_deviation(index)?)),
-            "minimum" => columns.push(stats.minimum(index)?.iter().map(|v| v.to_string()).collect()),
-            "maximum" => columns.push(stats.maximum(index)?.iter().map(|v| v.to_string()).collect()),
-            "median" => columns.push(text(measure.median(exec, &intensity, Some(&labels), index)?)),
+            "minimum" => columns.push(
+                stats
+                    .minimum(index)?
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect(),
+            ),
+            "maximum" => columns.push(
+                stats
+                    .maximum(index)?
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect(),
+            ),
+            "median" => columns.push(text(measure.median(
+                exec,
+                &intensity,
+                Some(&labels),
+                index,
+            )?)),
             "minimum_position" | "maximum_position" | "center_of_mass" => {
                 let rows: Vec<Vec<String>> = match stat.as_str() {
-                    "minimum_position" => stats.minimum_position(index)?.iter().map(|p| p.iter().map(|v| v.to_string()).collect()).collect(),
-                    "maximum_position" => stats.maximum_position(index)?.iter().map(|p| p.iter().map(|v| v.to_string()).collect()).collect(),
+                    "minimum_position" => stats
+                        .minimum_position(index)?
+                        .iter()
+                        .map(|p| p.iter().map(|v| v.to_string()).collect())
+                        .collect(),
+                    "maximum_position" => stats
+                        .maximum_position(index)?
+                        .iter()
+                        .map(|p| p.iter().map(|v| v.to_string()).collect())
+                        .collect(),
                     _ => stats.center_of_mass(index)?.into_iter().map(text).collect(),
                 };
                 for axis in 0..ndim {
@@ -115,7 +145,11 @@ fn measure<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
     }
     table.finish()?;
     if let Some(path) = &args.output {
-        eprintln!("{} labels measured, table written to {}", columns[0].len(), path.display());
+        eprintln!(
+            "{} labels measured, table written to {}",
+            columns[0].len(),
+            path.display()
+        );
     }
     Ok(())
 }

@@ -30,7 +30,12 @@ impl Progress for Bars {
     }
 
     fn finish(&self) {
-        if let Some(bar) = self.current.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(bar) = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
             bar.finish_and_clear();
         }
     }

@@ -22,10 +22,17 @@ impl Table {
                 if path.exists() && !overwrite {
                     return Err(Error::Exists { path: path.into() });
                 }
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let temporary = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let temporary =
+                    path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
                 let file = File::create(&temporary).map_err(|e| io_error(&temporary, e))?;
-                (Box::new(BufWriter::new(file)), Some((temporary, path.to_path_buf())))
+                (
+                    Box::new(BufWriter::new(file)),
+                    Some((temporary, path.to_path_buf())),
+                )
             }
         };
         let mut table = Table {
@@ -51,7 +58,10 @@ impl Table {
     }
 
     fn error(&self, e: csv::Error) -> Error {
-        let path = self.target.as_ref().map_or_else(|| PathBuf::from("<stdout>"), |(_, p)| p.clone());
+        let path = self
+            .target
+            .as_ref()
+            .map_or_else(|| PathBuf::from("<stdout>"), |(_, p)| p.clone());
         Error::Failed(format!("{}: {e}", path.display()))
     }
 }
