@@ -85,7 +85,14 @@ impl Error {
     }
 
     /// Wraps an I/O error with the path it happened on; a missing file becomes [`Error::NotFound`].
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    ///
+    /// ```
+    /// use std::io::{Error as IoError, ErrorKind};
+    /// let e = tesserae::Error::io("out/table.csv", IoError::from(ErrorKind::NotFound));
+    /// assert!(e.is_bad_input());
+    /// assert_eq!(e.to_string(), "out/table.csv: no such file or directory");
+    /// ```
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();
         if source.kind() == std::io::ErrorKind::NotFound {
             Error::NotFound { path }

@@ -11,6 +11,7 @@ use crate::engine::{DataType, Element, Sink, Source, VoxelSize};
 use crate::error::{Error, Result};
 
 pub mod metadata;
+pub mod png;
 pub mod tiff;
 pub mod zarr;
 

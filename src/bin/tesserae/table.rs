@@ -28,7 +28,7 @@ impl Table {
                     .unwrap_or_default();
                 let temporary =
                     path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-                let file = File::create(&temporary).map_err(|e| io_error(&temporary, e))?;
+                let file = File::create(&temporary).map_err(|e| Error::io(path, e))?;
                 (
                     Box::new(BufWriter::new(file)),
                     Some((temporary, path.to_path_buf())),
@@ -52,7 +52,7 @@ impl Table {
     pub fn finish(mut self) -> Result<()> {
         self.writer.flush().map_err(|e| self.error(e.into()))?;
         if let Some((temporary, path)) = self.target.take() {
-            std::fs::rename(&temporary, &path).map_err(|e| io_error(&path, e))?;
+            std::fs::rename(&temporary, &path).map_err(|e| Error::io(&path, e))?;
         }
         Ok(())
     }
@@ -72,8 +72,4 @@ impl Drop for Table {
             let _ = std::fs::remove_file(temporary);
         }
     }
-}
-
-fn io_error(path: &Path, e: std::io::Error) -> Error {
-    Error::Failed(format!("{}: {e}", path.display()))
 }
