@@ -51,13 +51,53 @@ def row(workload, op, peer, seconds, ours):
     print(f"{workload:16s} {op:26s} {peer:30s} {seconds:8.3f} s  tesserae {ours:8.3f} s  ratio {ratio:7.1f}x", flush=True)
 
 
+def peak_rss_mib(cmd):
+    """Runs a command under /usr/bin/time -v; returns (seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-v", *cmd], check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    rss = next(int(line.split()[-1]) for line in done.stderr.splitlines() if "Maximum resident" in line)
+    return seconds, rss / 1024
+
+
+def compare_io(work, repeat):
+    """Streaming copy of a 1024x1024x256 uint16 stack (512 MiB) TIFF -> Zarr against `cp` + sync
+    (zarrs fsyncs every chunk it writes, so the fair plain copy syncs too)."""
+    path = os.path.join(work, "stack_1024x1024x256_u16.tif")
+    if not os.path.exists(path):
+        rng = np.random.default_rng(1)
+        plane = (rng.random((1024, 1024)) * 4000).astype(np.uint16)
+        with tifffile.TiffWriter(path) as tif:
+            for z in range(256):
+                tif.write(np.roll(plane, z, axis=1), contiguous=True)
+    nbytes = 1024 * 1024 * 256 * 2
+    copy = os.path.join(work, "copy.tif")
+
+    def cp():
+        subprocess.run(["cp", path, copy], check=True)
+        subprocess.run(["sync", copy], check=True)
+
+    plain, _ = timed(cp, repeat)
+    for compression in ["none", "zstd"]:
+        out = os.path.join(work, f"copy_{compression}.zarr")
+        runs = [peak_rss_mib([BIN, "--quiet", "--threads", "2", "convert", path, out, "--overwrite",
+                              "--compression", compression]) for _ in range(repeat)]
+        seconds = statistics.median(r[0] for r in runs)
+        rss = max(r[1] for r in runs)
+        print(f"io  TIFF->Zarr ({compression:4s})  {nbytes / seconds / 2**20:7.1f} MiB/s  = {plain / seconds:5.2f}x "
+              f"the throughput of cp+sync ({nbytes / plain / 2**20:.1f} MiB/s); peak RSS {rss:.0f} MiB", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", default=os.path.join(ROOT, "target", "bench-work"))
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument("--io", action="store_true", help="also time the streaming TIFF -> Zarr copy")
     args = parser.parse_args()
+    if args.io:
+        compare_io(args.work, args.repeat)
     from workloads import make
 
     files = make(args.work)
@@ -90,6 +130,19 @@ def compare_workload(w, path, img, args):
     sec, _ = timed(lambda: cc3d.connected_components(img, connectivity=26 if img.ndim == 3 else 8), args.repeat)
     row(w, "label full", "cc3d (memory)", sec, ours)
 
+    import dask
+    import dask.array as da
+    import dask_image.ndmeasure as dm
+
+    dask.config.set(scheduler="threads", num_workers=2)
+    chunks = (128,) * img.ndim if img.ndim == 3 else (1024, 1024)
+    ours_chunked, _ = timed(
+        tesserae("label", path, out, "--connectivity", conn, "--overwrite", "--chunks", ",".join(map(str, chunks))),
+        args.repeat,
+    )
+    sec, _ = timed(lambda: dm.label(da.from_array(img, chunks=chunks), structure=full)[0].compute(), 1)
+    row(w, f"label full, {chunks[0]}-chunks", "dask-image (memory)", sec, ours_chunked)
+
     labels_path = os.path.join(work, f"{w}_scipy_labels.tif")
     if not os.path.exists(labels_path):
         tifffile.imwrite(labels_path, lab.astype(np.uint32))
@@ -98,6 +151,8 @@ def compare_workload(w, path, img, args):
     row(w, "find_objects", "scipy.ndimage (memory)", sec, ours)
     sec, _ = timed(lambda: cc3d.statistics(lab), args.repeat)
     row(w, "find_objects", "cc3d.statistics (memory)", sec, ours)
+    sec, _ = timed(lambda: dm.find_objects(da.from_array(lab, chunks=chunks)).compute(), 1)
+    row(w, "find_objects", "dask-image (memory)", sec, ours)
 
     inten_path = os.path.join(work, f"{w}_intensity.tif")
     if not os.path.exists(inten_path):
