@@ -83,3 +83,45 @@ fn longest(chunks: &[usize], keep: impl Fn(usize) -> bool) -> Option<usize> {
         .filter(|&k| keep(k))
         .max_by_key(|&k| (chunks[k], std::cmp::Reverse(k)))
 }
+
+/// Splits `chunks` until an array of shape `shape` has at least two chunks per
+/// worker (so every worker has work), halving the largest extent each time
+/// while it stays a multiple of the native chunk extent; stops when nothing
+/// can be split further.
+///
+/// ```
+/// use tesserae::engine::split_for_workers;
+/// // One 256^3 chunk, native planes of 1 x 256 x 256, 2 workers: split along z, then y.
+/// assert_eq!(split_for_workers(&[256; 3], &[256; 3], &[1, 256, 256], 2), vec![128, 256, 256]);
+/// assert_eq!(split_for_workers(&[256; 3], &[256; 3], &[1, 256, 256], 4), vec![32, 256, 256]);
+/// // Already enough chunks: unchanged.
+/// assert_eq!(split_for_workers(&[256; 3], &[64; 3], &[64; 3], 2), vec![64, 64, 64]);
+/// ```
+pub fn split_for_workers(
+    shape: &[usize],
+    chunks: &[usize],
+    native: &[usize],
+    workers: usize,
+) -> Vec<usize> {
+    let mut chunks: Vec<usize> = chunks
+        .iter()
+        .zip(shape)
+        .map(|(&c, &n)| c.min(n).max(1))
+        .collect();
+    let count =
+        |c: &[usize]| -> usize { shape.iter().zip(c).map(|(n, c)| n.div_ceil(*c)).product() };
+    while count(&chunks) < 2 * workers.max(1) {
+        let candidate = (0..chunks.len())
+            .filter_map(|axis| {
+                let unit = native.get(axis).copied().unwrap_or(1).max(1);
+                let half = (chunks[axis] / 2).div_ceil(unit) * unit;
+                (half >= unit && half < chunks[axis]).then_some((chunks[axis], axis, half))
+            })
+            .max_by_key(|(extent, axis, _)| (*extent, std::cmp::Reverse(*axis)));
+        match candidate {
+            Some((_, axis, half)) => chunks[axis] = half,
+            None => break,
+        }
+    }
+    chunks
+}

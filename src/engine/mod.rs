@@ -14,7 +14,7 @@ mod source;
 mod store;
 
 pub use blocks::{copy_block, map_blocks, MapBlocks};
-pub use chunking::{default_chunks, MAX_NATIVE_CHUNK_BYTES, TARGET_CHUNK_BYTES};
+pub use chunking::{default_chunks, split_for_workers, MAX_NATIVE_CHUNK_BYTES, TARGET_CHUNK_BYTES};
 pub use dtype::{DataType, Element};
 pub use exec::{Executor, Progress};
 pub use grid::ChunkGrid;

@@ -36,18 +36,21 @@ pub fn sizes(text: &str) -> Result<Sizes, String> {
 }
 
 /// The chunk shape a command works in: the one given (validated against the
-/// image), or about 16 MiB per chunk aligned to the source's native chunks.
+/// image), or about 16 MiB per chunk aligned to the source's native chunks and
+/// split so that every worker of `exec` has at least two chunks.
 pub fn chunks_for<S: tesserae::Source + ?Sized>(
     source: &S,
     chunks: Option<&Shape>,
+    exec: &tesserae::Executor,
 ) -> tesserae::Result<Vec<usize>> {
     let shape = source.shape();
     Ok(match chunks {
         Some(Shape(c)) => tesserae::ChunkGrid::new(shape, c)?.chunk_shape().to_vec(),
-        None => tesserae::engine::default_chunks(
-            shape,
-            source.chunk_shape(),
-            <S::Elem as tesserae::Element>::DTYPE.size(),
-        ),
+        None => {
+            let native = source.chunk_shape();
+            let size = <S::Elem as tesserae::Element>::DTYPE.size();
+            let chunks = tesserae::engine::default_chunks(shape, native, size);
+            tesserae::engine::split_for_workers(shape, &chunks, native, exec.num_threads())
+        }
     })
 }

@@ -47,7 +47,7 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 fn convert<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
     let source = io::open::<T>(&args.input)?;
     let shape = source.shape().to_vec();
-    let chunks = args::chunks_for(&*source, args.chunks.as_ref())?;
+    let chunks = args::chunks_for(&*source, args.chunks.as_ref(), exec)?;
     let voxel_size = match &args.voxel_size {
         Some(args::Sizes(v)) if v.len() != shape.len() => {
             return Err(tesserae::Error::InvalidArgument(format!(

@@ -28,7 +28,7 @@ pub struct Args {
 pub fn run(args: Args, exec: &Executor) -> Result<()> {
     let info = io::probe(&args.labels)?;
     let labels = open_labels(&args.labels, info.dtype)?;
-    let chunks = args::chunks_for(&*labels, args.chunks.as_ref())?;
+    let chunks = args::chunks_for(&*labels, args.chunks.as_ref(), exec)?;
     let boxes = find_objects_chunked(exec, &labels, Some(&chunks))?;
     let ndim = info.shape.len();
     let header: Vec<String> = std::iter::once("label".to_string())

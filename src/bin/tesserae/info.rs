@@ -50,7 +50,7 @@ fn value_range<T: Element>(
     exec: &Executor,
 ) -> Result<Option<(String, String)>> {
     let source = io::open::<T>(path)?;
-    let chunks = args::chunks_for(&*source, chunks)?;
+    let chunks = args::chunks_for(&*source, chunks, exec)?;
     let range = tesserae::engine::min_max(exec, &source, Some(&chunks))?;
     Ok(range.map(|r| (r.min.to_string(), r.max.to_string())))
 }

@@ -45,7 +45,7 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 fn label<T: Element>(args: &Args, exec: &Executor) -> Result<usize> {
     let source = io::open::<T>(&args.input)?;
     let shape = source.shape().to_vec();
-    let chunks = args::chunks_for(&*source, args.chunks.as_ref())?;
+    let chunks = args::chunks_for(&*source, args.chunks.as_ref(), exec)?;
     let mut label = match &args.structure {
         Some(path) => Label::with_structure(read_structure(path)?),
         None => {

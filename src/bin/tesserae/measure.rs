@@ -64,7 +64,7 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 fn measure<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
     let intensity = io::open::<T>(&args.intensity)?;
     let labels = open_labels(&args.labels, io::probe(&args.labels)?.dtype)?;
-    let chunks = args::chunks_for(&*labels, args.chunks.as_ref())?;
+    let chunks = args::chunks_for(&*labels, args.chunks.as_ref(), exec)?;
     let wants = |s: &str| args.stat.iter().any(|x| x == s);
     let background = args.index.as_ref().is_some_and(|i| i.contains(&0));
     let measure = Measure::new()
