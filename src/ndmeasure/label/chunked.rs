@@ -25,11 +25,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use ndarray::{ArrayD, ArrayViewD, Axis};
+use ndarray::{ArrayViewD, Axis};
 
 use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source};
 use crate::error::{Error, Result};
-use crate::ndmeasure::label::runs::{label_runs, Mode, Plan, Runs};
+use crate::ndmeasure::label::runs::{label_view, Mode, Plan, Runs};
 use crate::ndmeasure::label::Structure;
 use crate::ndmeasure::LabelValue;
 
@@ -72,28 +72,37 @@ fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Reads chunk `region` as a C-order array.
-fn read_chunk<S: Source>(source: &S, region: &Region) -> Result<ArrayD<S::Elem>> {
-    let chunk = source.read(region)?;
-    if chunk.shape() != region.shape() {
-        return Err(Error::ShapeMismatch {
-            expected: region.shape().to_vec(),
-            found: chunk.shape().to_vec(),
-        });
-    }
-    if chunk.is_standard_layout() {
-        Ok(chunk)
-    } else {
-        Ok(chunk.as_standard_layout().into_owned())
-    }
-}
-
-fn label_chunk<T: Element>(chunk: &ArrayD<T>, structure: &Structure, mode: Mode) -> Result<Runs> {
-    let plan = Plan::new(structure, chunk.shape());
-    let data = chunk
-        .as_slice()
-        .ok_or_else(|| Error::Failed("a chunk is not contiguous".into()))?;
-    label_runs(data, &plan, mode)
+/// Labels chunk `region` of `source`, read in place when the source lends a
+/// view; with `values`, also returns the values on its `2 ndim` boundary
+/// planes (low and high plane of every axis).
+fn label_chunk<S: Source>(
+    source: &S,
+    region: &Region,
+    structure: &Structure,
+    mode: Mode,
+    values: bool,
+) -> Result<(Runs, Vec<Vec<S::Elem>>)> {
+    let mut labeled = None;
+    source.read_view(region, &mut |chunk| {
+        if chunk.shape() != region.shape() {
+            return Err(Error::ShapeMismatch {
+                expected: region.shape().to_vec(),
+                found: chunk.shape().to_vec(),
+            });
+        }
+        let runs = label_view(chunk.view(), &Plan::new(structure, chunk.shape()), mode)?;
+        let mut planes = Vec::new();
+        if values {
+            for axis in 0..chunk.ndim() {
+                for at in [0, chunk.shape()[axis] - 1] {
+                    planes.push(chunk.index_axis(Axis(axis), at).iter().copied().collect());
+                }
+            }
+        }
+        labeled = Some((runs, planes));
+        Ok(())
+    })?;
+    labeled.ok_or_else(|| Error::Failed(format!("chunk {region} was not read")))
 }
 
 /// C-order strides of `shape`.
@@ -170,8 +179,7 @@ pub(crate) fn prepare<'a, S: Source>(
         (0..n).map(|_| Mutex::new(None)).collect();
     exec.for_each("label: chunks", n, |c| {
         let region = grid.chunk_region(&grid.chunk_index(c));
-        let chunk = read_chunk(source, &region)?;
-        let runs = label_chunk(&chunk, structure, mode)?;
+        let (runs, values) = label_chunk(source, &region, structure, mode, mode.multilabel)?;
         let local = strides(region.shape());
         let first = runs
             .first_voxels()
@@ -183,14 +191,9 @@ pub(crate) fn prepare<'a, S: Source>(
             })
             .collect();
         let mut faces = Vec::with_capacity(2 * ndim);
-        let mut values = Vec::new();
         for axis in 0..ndim {
             for high in [false, true] {
                 faces.push(runs.face(region.shape(), axis, high));
-                if mode.multilabel {
-                    let at = if high { region.shape()[axis] - 1 } else { 0 };
-                    values.push(chunk.index_axis(Axis(axis), at).iter().copied().collect());
-                }
             }
         }
         let size = runs.heap_size();
@@ -338,7 +341,7 @@ impl<S: Source> Prepared<'_, S> {
             let kept = lock(&kept[c]).take();
             let runs = match kept {
                 Some(runs) => runs,
-                None => label_chunk(&read_chunk(source, &region)?, &structure, mode)?,
+                None => label_chunk(source, &region, &structure, mode, false)?.0,
             };
             let lut = &final_label[offsets[c]..offsets[c + 1]];
             let mut buffer = lock(&buffers).pop().unwrap_or_default();
@@ -355,6 +358,23 @@ impl<S: Source> Prepared<'_, S> {
         })?;
         sink.commit()?;
         Ok(count)
+    }
+}
+
+impl<S: Source> Prepared<'_, S> {
+    /// Writes the final labels of chunk `c` into `out` (C order, the chunk's
+    /// shape), relabeling the chunk when its runs were not kept. The caller
+    /// checked that the count fits `u32`.
+    pub(crate) fn write_chunk_into(&self, c: usize, out: &mut [u32]) -> Result<()> {
+        let region = self.grid.chunk_region(&self.grid.chunk_index(c));
+        let kept = lock(&self.kept[c]).take();
+        let runs = match kept {
+            Some(runs) => runs,
+            None => label_chunk(self.source, &region, &self.structure, self.mode, false)?.0,
+        };
+        let lut = &self.final_label[self.offsets[c]..self.offsets[c + 1]];
+        runs.write(out, 0, |l| lut[l as usize - 1] as u32);
+        Ok(())
     }
 }
 

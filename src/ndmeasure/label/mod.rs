@@ -12,6 +12,7 @@
 
 mod chunked;
 mod runs;
+mod slabs;
 mod structure;
 
 use ndarray::{ArrayD, ArrayViewD};
@@ -20,7 +21,7 @@ use crate::engine::{Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::LabelValue;
 pub use chunked::Prepared;
-use runs::{label_runs, Mode, Plan};
+use runs::{label_view, Mode, Plan};
 pub use structure::{Connectivity, Structure};
 
 /// Labels the connected components of the non-zero voxels of `image`, as
@@ -223,12 +224,17 @@ impl Label {
     /// ```
     pub fn apply<T: Element>(&self, image: &ArrayViewD<'_, T>) -> Result<(ArrayD<u32>, usize)> {
         let structure = self.structure(image.ndim())?;
-        let data = image.as_standard_layout();
-        let plan = Plan::new(&structure, data.shape());
-        let slice = data
-            .as_slice()
-            .ok_or_else(|| Error::Failed("a standard-layout array is not contiguous".into()))?;
-        let runs = label_runs(slice, &plan, self.mode())?;
+        if image.len() >= u32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "{} voxels are too many to label in one piece: label in chunks",
+                image.len()
+            )));
+        }
+        if let Some(height) = slabs::slab_height(image.shape(), rayon::current_num_threads()) {
+            return slabs::label_in_slabs(image, &structure, self.mode(), height);
+        }
+        let plan = Plan::new(&structure, image.shape());
+        let runs = label_view(image.view(), &plan, self.mode())?;
         let mut out = vec![0u32; image.len()];
         runs.write(&mut out, 0, |l| l);
         let out = ArrayD::from_shape_vec(image.shape().to_vec(), out)

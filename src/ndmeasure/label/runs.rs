@@ -17,6 +17,8 @@
 //! run-based labeling fast on blob-like images; the hot loops touch only
 //! contiguous `&[T]` and `&[u32]` slices.
 
+use ndarray::ArrayViewD;
+
 use crate::engine::Element;
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::Structure;
@@ -141,8 +143,10 @@ pub(crate) fn label_runs<T: Element>(data: &[T], plan: &Plan, mode: Mode) -> Res
     let (bounds, row_ptr, parent) = match (mode.multilabel, mode.threshold) {
         (false, threshold) => {
             let (bounds, row_ptr, bits) = match threshold {
-                None => extract_binary(data, plan, |v: T| v != zero),
-                Some(t) => extract_binary(data, plan, |v: T| v.as_f64() > t),
+                None => extract_binary(data.chunks_exact(plan.row_len), plan, |v: T| v != zero),
+                Some(t) => {
+                    extract_binary(data.chunks_exact(plan.row_len), plan, |v: T| v.as_f64() > t)
+                }
             };
             let parent = unite_bits(plan, &bits, &row_ptr);
             (bounds, row_ptr, parent)
@@ -156,6 +160,36 @@ pub(crate) fn label_runs<T: Element>(data: &[T], plan: &Plan, mode: Mode) -> Res
             (bounds, row_ptr, parent)
         }
     };
+    Ok(number(parent, bounds, row_ptr, plan.row_len))
+}
+
+/// Labels `view`, an array of `plan.shape()` in any layout: binary images
+/// whose rows are contiguous are read in place, others as a C-order copy.
+///
+/// Fails when the array has `u32::MAX` voxels or more (label it in chunks).
+pub(crate) fn label_view<T: Element>(
+    view: ArrayViewD<'_, T>,
+    plan: &Plan,
+    mode: Mode,
+) -> Result<Runs> {
+    let rows: Option<Vec<&[T]>> = if mode.multilabel || view.is_empty() {
+        None
+    } else {
+        view.rows().into_iter().map(|row| row.to_slice()).collect()
+    };
+    let Some(rows) = rows.filter(|_| view.len() < u32::MAX as usize) else {
+        let data = view.as_standard_layout();
+        let slice = data
+            .as_slice()
+            .ok_or_else(|| Error::Failed("a standard-layout array is not contiguous".into()))?;
+        return label_runs(slice, plan, mode);
+    };
+    let zero = T::zero();
+    let (bounds, row_ptr, bits) = match mode.threshold {
+        None => extract_binary(rows.into_iter(), plan, |v: T| v != zero),
+        Some(t) => extract_binary(rows.into_iter(), plan, |v: T| v.as_f64() > t),
+    };
+    let parent = unite_bits(plan, &bits, &row_ptr);
     Ok(number(parent, bounds, row_ptr, plan.row_len))
 }
 
@@ -196,8 +230,8 @@ impl Bits {
 
 /// Runs of a binary image: 64 voxels at a time become a foreground bit mask,
 /// whose transitions (`mask ^ (mask << 1)`) are the run bounds.
-fn extract_binary<T: Copy>(
-    data: &[T],
+fn extract_binary<'d, T: Copy + 'd>(
+    rows: impl Iterator<Item = &'d [T]>,
     plan: &Plan,
     fg: impl Fn(T) -> bool + Copy,
 ) -> (Vec<u32>, Vec<u32>, Bits) {
@@ -213,7 +247,7 @@ fn extract_binary<T: Copy>(
     let mut row_ptr = Vec::with_capacity(plan.rows + 1);
     row_ptr.push(0u32);
     let mut flags = [0u8; 64];
-    for row in data.chunks_exact(len) {
+    for row in rows {
         let mut carry = 0u64;
         for (w, block) in row.chunks(64).enumerate() {
             if block.len() < 64 {

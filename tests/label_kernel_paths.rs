@@ -1,8 +1,10 @@
-//! Rows longer than one 64-voxel word: the binary kernel works on 64-voxel
-//! bit masks, so runs crossing words, rows ending mid-word and diagonal
-//! contacts at word edges must label as an independent flood fill does
-//! (numbered by first voxel in raster order, as scipy), in one piece and
-//! chunked.
+//! The kernel's special paths against an independent flood fill (numbered by
+//! first voxel in raster order, as scipy):
+//! - rows longer than one 64-voxel word (the binary kernel works on 64-voxel
+//!   bit masks: runs crossing words, rows ending mid-word, diagonal contacts
+//!   at word edges), in one piece and chunked;
+//! - images large enough for `Label::apply` to label slabs on several threads
+//!   and merge them.
 
 use std::collections::VecDeque;
 
@@ -130,4 +132,60 @@ fn diagonal_contacts_across_word_edges() {
     // Rows 1 and 2 form one object, first seen at (1, 64) after the two of row 0.
     assert_eq!((labels[[0, 62]], labels[[0, 127]]), (1, 2));
     assert_eq!((labels[[1, 65]], labels[[1, 128]], labels[[2, 0]]), (3, 3, 3));
+}
+
+/// Random noise of `shape` at density `p` (a fixed linear congruential generator).
+fn noise(shape: &[usize], p: f64, seed: u64) -> ArrayD<u8> {
+    let mut state = seed;
+    ArrayD::from_shape_simple_fn(IxDyn(shape), || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        u8::from(((state >> 33) as f64 / (1u64 << 31) as f64) < p)
+    })
+}
+
+/// Images above the parallel threshold, labeled on pools of 1 to 3 threads
+/// (one piece, or slabs merged across their planes), in 2D and 3D, binary
+/// and multilabel, equal the flood fill.
+#[test]
+fn slabs_on_several_threads_match_flood_fill() {
+    for (shape, p) in [
+        (vec![67usize, 41, 101], 0.5),
+        (vec![67, 41, 101], 0.25),
+        (vec![601, 523], 0.6),
+    ] {
+        let image = noise(&shape, p, shape.len() as u64);
+        let ndim = shape.len();
+        for connectivity in 1..=ndim {
+            let structure = Structure::connectivity(ndim, connectivity).unwrap();
+            let (expected, n) = flood_fill(&image, &structure);
+            for threads in 1..=3 {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let label = Label::with_structure(structure.clone());
+                let (labels, count) = pool.install(|| label.apply(&image.view())).unwrap();
+                assert_eq!(count, n, "{shape:?} p={p} connectivity {connectivity}");
+                assert_eq!(labels, expected, "{shape:?} p={p} connectivity {connectivity}");
+            }
+        }
+    }
+}
+
+/// Multilabel mode through the slabs: values 1 and 2 in noise, neighbours
+/// connecting only when equal; compared with the flood fill of each value
+/// alone, whose objects are the same sets of voxels.
+#[test]
+fn multilabel_slabs_match_one_piece() {
+    let a = noise(&[64, 50, 90], 0.5, 7);
+    let b = noise(&[64, 50, 90], 0.5, 8);
+    let image = &a + &(&a * &b);
+    let label = Label::new(Connectivity::Full).multilabel(true);
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let (expected, n) = one.install(|| label.apply(&image.view())).unwrap();
+    let (labels, count) = two.install(|| label.apply(&image.view())).unwrap();
+    assert_eq!((labels, count), (expected, n));
 }
