@@ -241,27 +241,30 @@ pub(crate) fn prepare<'a, S: Source>(
         }
         Ok(())
     })?;
-    let mut forest = forest.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut key: Vec<usize> = summaries
-        .iter()
-        .flat_map(|s| s.first.iter().copied())
-        .collect();
+    let mut parent = forest.into_inner().unwrap_or_else(|p| p.into_inner()).0;
+    let mut key: Vec<usize> = Vec::with_capacity(total);
+    for s in &summaries {
+        key.extend_from_slice(&s.first);
+    }
     let kept: Vec<Mutex<Option<Runs>>> = summaries
         .iter_mut()
         .map(|s| Mutex::new(s.runs.take()))
         .collect();
     drop(summaries);
+    // Unions hang the larger root below the smaller, so every parent
+    // precedes its child and one ascending sweep flattens the forest.
     for g in 0..total {
-        let r = forest.find(g);
+        let r = parent[parent[g]];
+        parent[g] = r;
         if key[g] < key[r] {
             key[r] = key[g];
         }
     }
-    let mut roots: Vec<(usize, usize)> = (0..total)
-        .filter(|&g| forest.0[g] == g)
+    let roots: Vec<(usize, usize)> = (0..total)
+        .filter(|&g| parent[g] == g)
         .map(|g| (key[g], g))
         .collect();
-    roots.sort_unstable();
+    let roots = sort_by_key(roots);
     let count = roots.len();
     let final_label = &mut key;
     for (rank, &(_, g)) in roots.iter().enumerate() {
@@ -269,10 +272,9 @@ pub(crate) fn prepare<'a, S: Source>(
     }
     drop(roots);
     for g in 0..total {
-        let r = forest.find(g);
-        final_label[g] = final_label[r];
+        final_label[g] = final_label[parent[g]];
     }
-    drop(forest);
+    drop(parent);
     Ok(Prepared {
         source,
         structure: structure.clone(),
@@ -283,6 +285,35 @@ pub(crate) fn prepare<'a, S: Source>(
         kept,
         count,
     })
+}
+
+/// Sorts `(key, id)` pairs by their distinct keys: a least-significant-digit
+/// radix sort, 11 bits a pass, as many passes as the largest key needs (three
+/// below 2^33 voxels), linear in the number of objects.
+fn sort_by_key(mut items: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    const BITS: u32 = 11;
+    const MASK: usize = (1 << BITS) - 1;
+    let max = items.iter().map(|&(k, _)| k).max().unwrap_or(0);
+    let mut spare = vec![(0, 0); items.len()];
+    let mut shift = 0;
+    while shift < usize::BITS && max >> shift != 0 {
+        let mut start = vec![0usize; 1 << BITS];
+        for &(k, _) in &items {
+            start[(k >> shift) & MASK] += 1;
+        }
+        let mut sum = 0;
+        for s in &mut start {
+            (*s, sum) = (sum, sum + *s);
+        }
+        for &item in &items {
+            let digit = (item.0 >> shift) & MASK;
+            spare[start[digit]] = item;
+            start[digit] += 1;
+        }
+        std::mem::swap(&mut items, &mut spare);
+        shift += BITS;
+    }
+    items
 }
 
 impl<S: Source> Prepared<'_, S> {
