@@ -422,11 +422,27 @@ fn unite<T: Copy + PartialEq>(
     parent
 }
 
+/// Unites the sets of `a` and `b` (Rem's algorithm with splicing: the two
+/// paths are climbed together, the one with the larger parent spliced onto
+/// the other's, so no separate finds and most paths shorten on the way).
+/// Every parent stays smaller than its child, so each root is its set's
+/// smallest index.
 #[inline(always)]
-fn union(parent: &mut [u32], a: u32, b: u32) {
-    let (ra, rb) = (find(parent, a), find(parent, b));
-    if ra != rb {
-        parent[ra.max(rb) as usize] = ra.min(rb);
+fn union(parent: &mut [u32], mut a: u32, mut b: u32) {
+    loop {
+        let (pa, pb) = (parent[a as usize], parent[b as usize]);
+        if pa == pb {
+            return;
+        }
+        if pa < pb {
+            std::mem::swap(&mut a, &mut b);
+        }
+        let (pa, pb) = (pa.max(pb), pa.min(pb));
+        parent[a as usize] = pb;
+        if a == pa {
+            return;
+        }
+        a = pa;
     }
 }
 
