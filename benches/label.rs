@@ -124,7 +124,10 @@ fn main() {
         }
         let path = folder.join(format!("{name}.bin"));
         let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!("{}: missing, run benches/label_peers.py first", path.display());
+            eprintln!(
+                "{}: missing, run benches/label_peers.py first",
+                path.display()
+            );
             continue;
         };
         let image = ArrayD::from_shape_vec(shape.clone(), bytes)
@@ -141,7 +144,10 @@ fn main() {
                     })
                     .collect();
                 rates.sort_by(f64::total_cmp);
-                println!("{name:18} {config:36} {:8.1} Mvox/s", rates[rates.len() / 2]);
+                println!(
+                    "{name:18} {config:36} {:8.1} Mvox/s",
+                    rates[rates.len() / 2]
+                );
             }
             continue;
         }

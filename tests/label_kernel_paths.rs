@@ -131,7 +131,10 @@ fn diagonal_contacts_across_word_edges() {
     assert_eq!(n, 3);
     // Rows 1 and 2 form one object, first seen at (1, 64) after the two of row 0.
     assert_eq!((labels[[0, 62]], labels[[0, 127]]), (1, 2));
-    assert_eq!((labels[[1, 65]], labels[[1, 128]], labels[[2, 0]]), (3, 3, 3));
+    assert_eq!(
+        (labels[[1, 65]], labels[[1, 128]], labels[[2, 0]]),
+        (3, 3, 3)
+    );
 }
 
 /// Random noise of `shape` at density `p` (a fixed linear congruential generator).
@@ -168,7 +171,10 @@ fn slabs_on_several_threads_match_flood_fill() {
                 let label = Label::with_structure(structure.clone());
                 let (labels, count) = pool.install(|| label.apply(&image.view())).unwrap();
                 assert_eq!(count, n, "{shape:?} p={p} connectivity {connectivity}");
-                assert_eq!(labels, expected, "{shape:?} p={p} connectivity {connectivity}");
+                assert_eq!(
+                    labels, expected,
+                    "{shape:?} p={p} connectivity {connectivity}"
+                );
             }
         }
     }
@@ -183,8 +189,14 @@ fn multilabel_slabs_match_one_piece() {
     let b = noise(&[64, 50, 90], 0.5, 8);
     let image = &a + &(&a * &b);
     let label = Label::new(Connectivity::Full).multilabel(true);
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let (expected, n) = one.install(|| label.apply(&image.view())).unwrap();
     let (labels, count) = two.install(|| label.apply(&image.view())).unwrap();
     assert_eq!((labels, count), (expected, n));

@@ -398,7 +398,7 @@ fn unite<T: Copy + PartialEq>(
                         let mut root = find(&mut parent, j as u32);
                         while m < nb_end && i64::from(bounds[2 * m]) < a1 + hi {
                             if data[r * len + bounds[2 * j] as usize]
-                                    == data[nr * len + bounds[2 * m] as usize]
+                                == data[nr * len + bounds[2 * m] as usize]
                             {
                                 let other = find(&mut parent, m as u32);
                                 let (low, high) = (root.min(other), root.max(other));
@@ -497,8 +497,8 @@ fn unite_bits(plan: &Plan, bits: &Bits, row_ptr: &[u32]) -> Vec<u32> {
                 for &(lo, hi) in &nb.shifts {
                     for dx in lo as i32..=hi as i32 {
                         let mut carry = 0u64;
-                        for w in 0..nw {
-                            let o = a[w] & shifted(b, w, dx);
+                        for (w, &aw) in a.iter().enumerate() {
+                            let o = aw & shifted(b, w, dx);
                             let mut p = if plan.along_row {
                                 o & !((o << 1) | carry)
                             } else {
