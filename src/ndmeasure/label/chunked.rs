@@ -1,6 +1,7 @@
 //! Chunked labeling with scipy's numbering, in three passes over the chunks.
 //!
-//! 1. Per chunk, in parallel: label the chunk with the in-memory kernel and
+//! 1. Per chunk, in parallel: label the chunk with the in-memory kernel (read
+//!    in place when the source lends a view, see `Source::read_view`) and
 //!    keep, for every local label, its first voxel as a global raster index
 //!    (C order inside a chunk agrees with the global raster order), plus the
 //!    local labels (and, in multilabel mode, the values) on the chunk's `2 ndim`
@@ -10,7 +11,8 @@
 //!    edges and corners when the structure has diagonal offsets) and unite the
 //!    touching (chunk, local label) pairs in a global union-find. Each
 //!    component's key is the smallest first voxel of its members; ranking the
-//!    keys gives exactly `scipy.ndimage.label`'s numbering, for any chunking.
+//!    keys (a radix sort) gives exactly `scipy.ndimage.label`'s numbering, for
+//!    any chunking.
 //! 3. Per chunk, in parallel: map local to final labels and write. The
 //!    provisional labels of pass 1 are kept as runs (run-length encoded, a few
 //!    bytes per run: tiny for blob-like images) while they fit a byte budget;
@@ -105,6 +107,35 @@ fn label_chunk<S: Source>(
     labeled.ok_or_else(|| Error::Failed(format!("chunk {region} was not read")))
 }
 
+/// Global raster indices of a chunk's first voxels (local C-order indices
+/// into `region`, ascending), with `global` the array's strides: the start of
+/// every local row is computed once, odometer-style, then each voxel costs a
+/// division by the row length.
+fn global_first_voxels(first: &[usize], region: &Region, global: &[usize]) -> Vec<usize> {
+    let shape = region.shape();
+    let ndim = shape.len();
+    let len = shape[ndim - 1];
+    let lead = &shape[..ndim - 1];
+    let rows: usize = lead.iter().product();
+    let mut row_start = Vec::with_capacity(rows);
+    let mut coords = vec![0usize; ndim - 1];
+    let base: usize = (0..ndim).map(|k| region.start()[k] * global[k]).sum();
+    for _ in 0..rows {
+        row_start.push(base + coords.iter().zip(global).map(|(c, g)| c * g).sum::<usize>());
+        for (c, &n) in coords.iter_mut().zip(lead).rev() {
+            *c += 1;
+            if *c < n {
+                break;
+            }
+            *c = 0;
+        }
+    }
+    first
+        .iter()
+        .map(|&f| row_start[f / len] + f % len)
+        .collect()
+}
+
 /// C-order strides of `shape`.
 fn strides(shape: &[usize]) -> Vec<usize> {
     let mut s = vec![1; shape.len()];
@@ -180,16 +211,7 @@ pub(crate) fn prepare<'a, S: Source>(
     exec.for_each("label: chunks", n, |c| {
         let region = grid.chunk_region(&grid.chunk_index(c));
         let (runs, values) = label_chunk(source, &region, structure, mode, mode.multilabel)?;
-        let local = strides(region.shape());
-        let first = runs
-            .first_voxels()
-            .iter()
-            .map(|&f| {
-                (0..ndim)
-                    .map(|k| (region.start()[k] + f / local[k] % region.shape()[k]) * global[k])
-                    .sum()
-            })
-            .collect();
+        let first = global_first_voxels(runs.first_voxels(), &region, &global);
         let mut faces = Vec::with_capacity(2 * ndim);
         for axis in 0..ndim {
             for high in [false, true] {
@@ -264,7 +286,12 @@ pub(crate) fn prepare<'a, S: Source>(
         .filter(|&g| parent[g] == g)
         .map(|g| (key[g], g))
         .collect();
-    let roots = sort_by_key(roots);
+    // Slabs along the first axis number their labels in raster order already.
+    let roots = if roots.windows(2).all(|w| w[0].0 < w[1].0) {
+        roots
+    } else {
+        sort_by_key(roots)
+    };
     let count = roots.len();
     let final_label = &mut key;
     for (rank, &(_, g)) in roots.iter().enumerate() {

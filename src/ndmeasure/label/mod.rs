@@ -8,7 +8,8 @@
 //! - [`Structure`] and [`Connectivity`]: which neighbours connect.
 //!
 //! The kernel is run-based (see `runs.rs`), the chunked merge is described in
-//! `chunked.rs`.
+//! `chunked.rs`; [`Label::apply`] on a pool of several threads labels slabs
+//! of the image in parallel and merges them the same way (`slabs.rs`).
 
 mod chunked;
 mod runs;
@@ -209,7 +210,13 @@ impl Label {
         }
     }
 
-    /// Labels an in-memory image in one piece; returns the labels and their count.
+    /// Labels an in-memory image; returns the labels and their count.
+    ///
+    /// Runs on the current rayon pool (the global one, or the one a caller
+    /// installs, e.g. with [`Executor::install`]): on several threads, an
+    /// image of more than 2^18 voxels is cut into one slab per thread along
+    /// its first axis, the slabs are labeled in parallel and merged; the
+    /// labels are the same.
     ///
     /// Fails for a rank-0 image, a structure of another rank, or an image of
     /// `u32::MAX` voxels or more (label those with [`Label::run`]).
