@@ -22,7 +22,7 @@ use crate::engine::{Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::LabelValue;
 pub use chunked::Prepared;
-use runs::{label_view, Mode, Plan};
+use runs::{label_view, zeroed_labels, Mode, Plan};
 pub use structure::{Connectivity, Structure};
 
 /// Labels the connected components of the non-zero voxels of `image`, as
@@ -242,7 +242,7 @@ impl Label {
         }
         let plan = Plan::new(&structure, image.shape());
         let runs = label_view(image.view(), &plan, self.mode())?;
-        let mut out = vec![0u32; image.len()];
+        let mut out = zeroed_labels(image.len());
         runs.write(&mut out, 0, |l| l);
         let out = ArrayD::from_shape_vec(image.shape().to_vec(), out)
             .map_err(|e| Error::Failed(format!("labels do not fit the image's shape: {e}")))?;
