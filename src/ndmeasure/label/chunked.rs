@@ -1,6 +1,7 @@
 //! Chunked labeling with scipy's numbering, in three passes over the chunks.
 //!
-//! 1. Per chunk, in parallel: label the chunk with the in-memory kernel and
+//! 1. Per chunk, in parallel: label the chunk with the in-memory kernel (read
+//!    in place when the source lends a view, see `Source::read_view`) and
 //!    keep, for every local label, its first voxel as a global raster index
 //!    (C order inside a chunk agrees with the global raster order), plus the
 //!    local labels (and, in multilabel mode, the values) on the chunk's `2 ndim`
@@ -10,7 +11,8 @@
 //!    edges and corners when the structure has diagonal offsets) and unite the
 //!    touching (chunk, local label) pairs in a global union-find. Each
 //!    component's key is the smallest first voxel of its members; ranking the
-//!    keys gives exactly `scipy.ndimage.label`'s numbering, for any chunking.
+//!    keys (a radix sort) gives exactly `scipy.ndimage.label`'s numbering, for
+//!    any chunking.
 //! 3. Per chunk, in parallel: map local to final labels and write. The
 //!    provisional labels of pass 1 are kept as runs (run-length encoded, a few
 //!    bytes per run: tiny for blob-like images) while they fit a byte budget;
@@ -25,11 +27,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use ndarray::{ArrayD, ArrayViewD, Axis};
+use ndarray::{ArrayViewD, Axis};
 
 use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source};
 use crate::error::{Error, Result};
-use crate::ndmeasure::label::runs::{label_runs, Mode, Plan, Runs};
+use crate::ndmeasure::label::runs::{label_view, Mode, Plan, Runs};
 use crate::ndmeasure::label::Structure;
 use crate::ndmeasure::LabelValue;
 
@@ -72,28 +74,66 @@ fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Reads chunk `region` as a C-order array.
-fn read_chunk<S: Source>(source: &S, region: &Region) -> Result<ArrayD<S::Elem>> {
-    let chunk = source.read(region)?;
-    if chunk.shape() != region.shape() {
-        return Err(Error::ShapeMismatch {
-            expected: region.shape().to_vec(),
-            found: chunk.shape().to_vec(),
-        });
-    }
-    if chunk.is_standard_layout() {
-        Ok(chunk)
-    } else {
-        Ok(chunk.as_standard_layout().into_owned())
-    }
+/// Labels chunk `region` of `source`, read in place when the source lends a
+/// view; with `values`, also returns the values on its `2 ndim` boundary
+/// planes (low and high plane of every axis).
+fn label_chunk<S: Source>(
+    source: &S,
+    region: &Region,
+    structure: &Structure,
+    mode: Mode,
+    values: bool,
+) -> Result<(Runs, Vec<Vec<S::Elem>>)> {
+    let mut labeled = None;
+    source.read_view(region, &mut |chunk| {
+        if chunk.shape() != region.shape() {
+            return Err(Error::ShapeMismatch {
+                expected: region.shape().to_vec(),
+                found: chunk.shape().to_vec(),
+            });
+        }
+        let runs = label_view(chunk.view(), &Plan::new(structure, chunk.shape()), mode)?;
+        let mut planes = Vec::new();
+        if values {
+            for axis in 0..chunk.ndim() {
+                for at in [0, chunk.shape()[axis] - 1] {
+                    planes.push(chunk.index_axis(Axis(axis), at).iter().copied().collect());
+                }
+            }
+        }
+        labeled = Some((runs, planes));
+        Ok(())
+    })?;
+    labeled.ok_or_else(|| Error::Failed(format!("chunk {region} was not read")))
 }
 
-fn label_chunk<T: Element>(chunk: &ArrayD<T>, structure: &Structure, mode: Mode) -> Result<Runs> {
-    let plan = Plan::new(structure, chunk.shape());
-    let data = chunk
-        .as_slice()
-        .ok_or_else(|| Error::Failed("a chunk is not contiguous".into()))?;
-    label_runs(data, &plan, mode)
+/// Global raster indices of a chunk's first voxels (local C-order indices
+/// into `region`, ascending), with `global` the array's strides: the start of
+/// every local row is computed once, odometer-style, then each voxel costs a
+/// division by the row length.
+fn global_first_voxels(first: &[usize], region: &Region, global: &[usize]) -> Vec<usize> {
+    let shape = region.shape();
+    let ndim = shape.len();
+    let len = shape[ndim - 1];
+    let lead = &shape[..ndim - 1];
+    let rows: usize = lead.iter().product();
+    let mut row_start = Vec::with_capacity(rows);
+    let mut coords = vec![0usize; ndim - 1];
+    let base: usize = (0..ndim).map(|k| region.start()[k] * global[k]).sum();
+    for _ in 0..rows {
+        row_start.push(base + coords.iter().zip(global).map(|(c, g)| c * g).sum::<usize>());
+        for (c, &n) in coords.iter_mut().zip(lead).rev() {
+            *c += 1;
+            if *c < n {
+                break;
+            }
+            *c = 0;
+        }
+    }
+    first
+        .iter()
+        .map(|&f| row_start[f / len] + f % len)
+        .collect()
 }
 
 /// C-order strides of `shape`.
@@ -170,27 +210,12 @@ pub(crate) fn prepare<'a, S: Source>(
         (0..n).map(|_| Mutex::new(None)).collect();
     exec.for_each("label: chunks", n, |c| {
         let region = grid.chunk_region(&grid.chunk_index(c));
-        let chunk = read_chunk(source, &region)?;
-        let runs = label_chunk(&chunk, structure, mode)?;
-        let local = strides(region.shape());
-        let first = runs
-            .first_voxels()
-            .iter()
-            .map(|&f| {
-                (0..ndim)
-                    .map(|k| (region.start()[k] + f / local[k] % region.shape()[k]) * global[k])
-                    .sum()
-            })
-            .collect();
+        let (runs, values) = label_chunk(source, &region, structure, mode, mode.multilabel)?;
+        let first = global_first_voxels(runs.first_voxels(), &region, &global);
         let mut faces = Vec::with_capacity(2 * ndim);
-        let mut values = Vec::new();
         for axis in 0..ndim {
             for high in [false, true] {
                 faces.push(runs.face(region.shape(), axis, high));
-                if mode.multilabel {
-                    let at = if high { region.shape()[axis] - 1 } else { 0 };
-                    values.push(chunk.index_axis(Axis(axis), at).iter().copied().collect());
-                }
             }
         }
         let size = runs.heap_size();
@@ -238,27 +263,35 @@ pub(crate) fn prepare<'a, S: Source>(
         }
         Ok(())
     })?;
-    let mut forest = forest.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut key: Vec<usize> = summaries
-        .iter()
-        .flat_map(|s| s.first.iter().copied())
-        .collect();
+    let mut parent = forest.into_inner().unwrap_or_else(|p| p.into_inner()).0;
+    let mut key: Vec<usize> = Vec::with_capacity(total);
+    for s in &summaries {
+        key.extend_from_slice(&s.first);
+    }
     let kept: Vec<Mutex<Option<Runs>>> = summaries
         .iter_mut()
         .map(|s| Mutex::new(s.runs.take()))
         .collect();
     drop(summaries);
+    // Unions hang the larger root below the smaller, so every parent
+    // precedes its child and one ascending sweep flattens the forest.
     for g in 0..total {
-        let r = forest.find(g);
+        let r = parent[parent[g]];
+        parent[g] = r;
         if key[g] < key[r] {
             key[r] = key[g];
         }
     }
-    let mut roots: Vec<(usize, usize)> = (0..total)
-        .filter(|&g| forest.0[g] == g)
+    let roots: Vec<(usize, usize)> = (0..total)
+        .filter(|&g| parent[g] == g)
         .map(|g| (key[g], g))
         .collect();
-    roots.sort_unstable();
+    // Slabs along the first axis number their labels in raster order already.
+    let roots = if roots.windows(2).all(|w| w[0].0 < w[1].0) {
+        roots
+    } else {
+        sort_by_key(roots)
+    };
     let count = roots.len();
     let final_label = &mut key;
     for (rank, &(_, g)) in roots.iter().enumerate() {
@@ -266,10 +299,9 @@ pub(crate) fn prepare<'a, S: Source>(
     }
     drop(roots);
     for g in 0..total {
-        let r = forest.find(g);
-        final_label[g] = final_label[r];
+        final_label[g] = final_label[parent[g]];
     }
-    drop(forest);
+    drop(parent);
     Ok(Prepared {
         source,
         structure: structure.clone(),
@@ -280,6 +312,35 @@ pub(crate) fn prepare<'a, S: Source>(
         kept,
         count,
     })
+}
+
+/// Sorts `(key, id)` pairs by their distinct keys: a least-significant-digit
+/// radix sort, 11 bits a pass, as many passes as the largest key needs (three
+/// below 2^33 voxels), linear in the number of objects.
+fn sort_by_key(mut items: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    const BITS: u32 = 11;
+    const MASK: usize = (1 << BITS) - 1;
+    let max = items.iter().map(|&(k, _)| k).max().unwrap_or(0);
+    let mut spare = vec![(0, 0); items.len()];
+    let mut shift = 0;
+    while shift < usize::BITS && max >> shift != 0 {
+        let mut start = vec![0usize; 1 << BITS];
+        for &(k, _) in &items {
+            start[(k >> shift) & MASK] += 1;
+        }
+        let mut sum = 0;
+        for s in &mut start {
+            (*s, sum) = (sum, sum + *s);
+        }
+        for &item in &items {
+            let digit = (item.0 >> shift) & MASK;
+            spare[start[digit]] = item;
+            start[digit] += 1;
+        }
+        std::mem::swap(&mut items, &mut spare);
+        shift += BITS;
+    }
+    items
 }
 
 impl<S: Source> Prepared<'_, S> {
@@ -338,7 +399,7 @@ impl<S: Source> Prepared<'_, S> {
             let kept = lock(&kept[c]).take();
             let runs = match kept {
                 Some(runs) => runs,
-                None => label_chunk(&read_chunk(source, &region)?, &structure, mode)?,
+                None => label_chunk(source, &region, &structure, mode, false)?.0,
             };
             let lut = &final_label[offsets[c]..offsets[c + 1]];
             let mut buffer = lock(&buffers).pop().unwrap_or_default();
@@ -355,6 +416,23 @@ impl<S: Source> Prepared<'_, S> {
         })?;
         sink.commit()?;
         Ok(count)
+    }
+}
+
+impl<S: Source> Prepared<'_, S> {
+    /// Writes the final labels of chunk `c` into `out` (C order, the chunk's
+    /// shape), relabeling the chunk when its runs were not kept. The caller
+    /// checked that the count fits `u32`.
+    pub(crate) fn write_chunk_into(&self, c: usize, out: &mut [u32]) -> Result<()> {
+        let region = self.grid.chunk_region(&self.grid.chunk_index(c));
+        let kept = lock(&self.kept[c]).take();
+        let runs = match kept {
+            Some(runs) => runs,
+            None => label_chunk(self.source, &region, &self.structure, self.mode, false)?.0,
+        };
+        let lut = &self.final_label[self.offsets[c]..self.offsets[c + 1]];
+        runs.write(out, 0, |l| lut[l as usize - 1] as u32);
+        Ok(())
     }
 }
 

@@ -8,10 +8,12 @@
 //! - [`Structure`] and [`Connectivity`]: which neighbours connect.
 //!
 //! The kernel is run-based (see `runs.rs`), the chunked merge is described in
-//! `chunked.rs`.
+//! `chunked.rs`; [`Label::apply`] on a pool of several threads labels slabs
+//! of the image in parallel and merges them the same way (`slabs.rs`).
 
 mod chunked;
 mod runs;
+mod slabs;
 mod structure;
 
 use ndarray::{ArrayD, ArrayViewD};
@@ -20,7 +22,7 @@ use crate::engine::{Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::LabelValue;
 pub use chunked::Prepared;
-use runs::{label_runs, Mode, Plan};
+use runs::{label_view, zeroed_labels, Mode, Plan};
 pub use structure::{Connectivity, Structure};
 
 /// Labels the connected components of the non-zero voxels of `image`, as
@@ -208,7 +210,13 @@ impl Label {
         }
     }
 
-    /// Labels an in-memory image in one piece; returns the labels and their count.
+    /// Labels an in-memory image; returns the labels and their count.
+    ///
+    /// Runs on the current rayon pool (the global one, or the one a caller
+    /// installs, e.g. with [`Executor::install`]): on several threads, an
+    /// image of more than 2^18 voxels is cut into one slab per thread along
+    /// its first axis, the slabs are labeled in parallel and merged; the
+    /// labels are the same.
     ///
     /// Fails for a rank-0 image, a structure of another rank, or an image of
     /// `u32::MAX` voxels or more (label those with [`Label::run`]).
@@ -223,13 +231,18 @@ impl Label {
     /// ```
     pub fn apply<T: Element>(&self, image: &ArrayViewD<'_, T>) -> Result<(ArrayD<u32>, usize)> {
         let structure = self.structure(image.ndim())?;
-        let data = image.as_standard_layout();
-        let plan = Plan::new(&structure, data.shape());
-        let slice = data
-            .as_slice()
-            .ok_or_else(|| Error::Failed("a standard-layout array is not contiguous".into()))?;
-        let runs = label_runs(slice, &plan, self.mode())?;
-        let mut out = vec![0u32; image.len()];
+        if image.len() >= u32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "{} voxels are too many to label in one piece: label in chunks",
+                image.len()
+            )));
+        }
+        if let Some(height) = slabs::slab_height(image.shape(), rayon::current_num_threads()) {
+            return slabs::label_in_slabs(image, &structure, self.mode(), height);
+        }
+        let plan = Plan::new(&structure, image.shape());
+        let runs = label_view(image.view(), &plan, self.mode())?;
+        let mut out = zeroed_labels(image.len());
         runs.write(&mut out, 0, |l| l);
         let out = ArrayD::from_shape_vec(image.shape().to_vec(), out)
             .map_err(|e| Error::Failed(format!("labels do not fit the image's shape: {e}")))?;

@@ -1,21 +1,30 @@
-//! The in-memory labeling kernel: run-based two-pass labeling over a C-order slice.
+//! The in-memory labeling kernel: run-based two-pass labeling over the rows
+//! of an array (C order; rows read in place when they are contiguous).
 //!
-//! Every row (a line along the last axis) is cut into runs of foreground voxels
-//! (branch-free: one store per voxel, the position advancing only at a
-//! foreground/background transition). A run is connected to the runs of the
-//! earlier neighbouring rows the structure reaches whose extents, shifted by the
-//! structure's offsets along the row, overlap it; a two-pointer sweep finds them
-//! and a flat union-find over run indices, uniting towards the smaller index,
-//! merges them. Runs are created in raster order, so each component's root is
-//! its first run and one sweep in run order numbers the components in raster
-//! order of their first voxel, which is `scipy.ndimage.label`'s numbering.
+//! Every row (a line along the last axis) becomes foreground bit masks, 64
+//! voxels a word, whose transitions (`mask ^ (mask << 1)`) are the bounds of
+//! the row's runs of foreground voxels. In binary mode, a run is connected to
+//! the runs of the earlier neighbouring rows the structure reaches that it
+//! touches at the structure's shifts along the row; word-wide bit operations
+//! find every touching pair once (the first voxel of each overlap of the
+//! shifted masks, plus for shifts -1..=1 the diagonal contacts of runs that
+//! end just before the other starts), and a popcount over the run starts
+//! names the two runs. So the work is one pass over the words plus one union
+//! per touching pair, without comparing runs that do not touch, which keeps
+//! noise (short runs, many of them) as cheap as blobs. Multilabel mode, whose
+//! runs hold equal values, compares run extents with a two-pointer sweep.
+//!
+//! A flat union-find over run indices (Rem's algorithm, uniting towards the
+//! smaller index) merges the pairs. Runs are created in raster order, so each
+//! component's root is its first run and one sweep in run order numbers the
+//! components in raster order of their first voxel, which is
+//! `scipy.ndimage.label`'s numbering.
 //!
 //! Any valid structure runs through the same code: the structure only decides
 //! which earlier rows are neighbours, which shifts along the row connect, and
-//! whether adjacent voxels of a row connect. Work is proportional to the number
-//! of voxels (one comparison each) plus the number of runs, which is what makes
-//! run-based labeling fast on blob-like images; the hot loops touch only
-//! contiguous `&[T]` and `&[u32]` slices.
+//! whether adjacent voxels of a row connect.
+
+use ndarray::ArrayViewD;
 
 use crate::engine::Element;
 use crate::error::{Error, Result};
@@ -138,79 +147,151 @@ pub(crate) fn label_runs<T: Element>(data: &[T], plan: &Plan, mode: Mode) -> Res
         });
     }
     let zero = T::zero();
-    let (bounds, row_ptr) = match (mode.multilabel, mode.threshold) {
-        (false, None) => extract_binary(data, plan, |v: T| v != zero),
-        (false, Some(t)) => extract_binary(data, plan, |v: T| v.as_f64() > t),
-        (true, None) => extract_multi(data, plan, |v: T| v != zero),
-        (true, Some(t)) => extract_multi(data, plan, |v: T| v.as_f64() > t),
-    };
-    let parent = if mode.multilabel {
-        unite::<T, true>(data, plan, &bounds, &row_ptr)
-    } else {
-        unite::<T, false>(data, plan, &bounds, &row_ptr)
+    let (bounds, row_ptr, parent) = match (mode.multilabel, mode.threshold) {
+        (false, threshold) => {
+            let (bounds, row_ptr, bits) = match threshold {
+                None => extract_binary(data.chunks_exact(plan.row_len), plan, |v: T| v != zero),
+                Some(t) => {
+                    extract_binary(data.chunks_exact(plan.row_len), plan, |v: T| v.as_f64() > t)
+                }
+            };
+            let parent = unite_bits(plan, &bits, &row_ptr);
+            (bounds, row_ptr, parent)
+        }
+        (true, threshold) => {
+            let (bounds, row_ptr) = match threshold {
+                None => extract_multi(data, plan, |v: T| v != zero),
+                Some(t) => extract_multi(data, plan, |v: T| v.as_f64() > t),
+            };
+            let parent = unite(data, plan, &bounds, &row_ptr);
+            (bounds, row_ptr, parent)
+        }
     };
     Ok(number(parent, bounds, row_ptr, plan.row_len))
 }
 
+/// Labels `view`, an array of `plan.shape()` in any layout: binary images
+/// whose rows are contiguous are read in place, others as a C-order copy.
+///
+/// Fails when the array has `u32::MAX` voxels or more (label it in chunks).
+pub(crate) fn label_view<T: Element>(
+    view: ArrayViewD<'_, T>,
+    plan: &Plan,
+    mode: Mode,
+) -> Result<Runs> {
+    let rows: Option<Vec<&[T]>> = if mode.multilabel || view.is_empty() {
+        None
+    } else {
+        view.rows().into_iter().map(|row| row.to_slice()).collect()
+    };
+    let Some(rows) = rows.filter(|_| view.len() < u32::MAX as usize) else {
+        let data = view.as_standard_layout();
+        let slice = data
+            .as_slice()
+            .ok_or_else(|| Error::Failed("a standard-layout array is not contiguous".into()))?;
+        return label_runs(slice, plan, mode);
+    };
+    let zero = T::zero();
+    let (bounds, row_ptr, bits) = match mode.threshold {
+        None => extract_binary(rows.into_iter(), plan, |v: T| v != zero),
+        Some(t) => extract_binary(rows.into_iter(), plan, |v: T| v.as_f64() > t),
+    };
+    let parent = unite_bits(plan, &bits, &row_ptr);
+    Ok(number(parent, bounds, row_ptr, plan.row_len))
+}
+
+/// Foreground bit masks of a binary image, 64 voxels a word, every row
+/// starting on a new word, with the run starts and a run rank per word: the
+/// run holding voxel `x` of a row is found with one popcount.
+struct Bits {
+    /// Words per row.
+    words: usize,
+    /// Foreground flags, voxel `x` of a row at bit `x % 64` of word `x / 64`.
+    fg: Vec<u64>,
+    /// The first voxel of every run.
+    starts: Vec<u64>,
+    /// Index of the first run starting in each word (= runs started before it).
+    base: Vec<u32>,
+}
+
+impl Bits {
+    /// Index of the run holding bit `bit` of word `w` (a foreground voxel).
+    #[inline(always)]
+    fn run_at(&self, w: usize, bit: u32) -> u32 {
+        self.base[w] + (self.starts[w] & (u64::MAX >> (63 - bit))).count_ones() - 1
+    }
+
+    /// Like [`Bits::run_at`], for the voxel `dx` (-1, 0 or 1) after bit `bit`.
+    #[inline(always)]
+    fn run_near(&self, w: usize, bit: u32, dx: i32) -> u32 {
+        let y = bit as i32 + dx;
+        if y < 0 {
+            self.run_at(w - 1, 63)
+        } else if y > 63 {
+            self.run_at(w + 1, 0)
+        } else {
+            self.run_at(w, y as u32)
+        }
+    }
+}
+
 /// Runs of a binary image: 64 voxels at a time become a foreground bit mask,
 /// whose transitions (`mask ^ (mask << 1)`) are the run bounds.
-fn extract_binary<T: Copy>(
-    data: &[T],
+fn extract_binary<'d, T: Copy + 'd>(
+    rows: impl Iterator<Item = &'d [T]>,
     plan: &Plan,
     fg: impl Fn(T) -> bool + Copy,
-) -> (Vec<u32>, Vec<u32>) {
+) -> (Vec<u32>, Vec<u32>, Bits) {
     let len = plan.row_len;
+    let words = len.div_ceil(64);
+    let mut bits = Bits {
+        words,
+        fg: Vec::with_capacity(plan.rows * words),
+        starts: Vec::with_capacity(plan.rows * words),
+        base: Vec::with_capacity(plan.rows * words),
+    };
     let mut bounds = Vec::new();
     let mut row_ptr = Vec::with_capacity(plan.rows + 1);
     row_ptr.push(0u32);
-    for row in data.chunks_exact(len) {
-        if plan.along_row {
-            row_bounds(row, fg, &mut bounds);
-        } else {
-            for (x, &v) in row.iter().enumerate() {
-                if fg(v) {
-                    bounds.extend_from_slice(&[x as u32, x as u32 + 1]);
+    let mut flags = [0u8; 64];
+    for row in rows {
+        let mut carry = 0u64;
+        for (w, block) in row.chunks(64).enumerate() {
+            if block.len() < 64 {
+                flags = [0u8; 64];
+            }
+            for (f, &v) in flags.iter_mut().zip(block) {
+                *f = u8::from(fg(v));
+            }
+            let mask = pack(&flags);
+            let base = (64 * w) as u32;
+            // A run still open at the word boundary already counts.
+            bits.base.push(bounds.len().div_ceil(2) as u32);
+            if plan.along_row {
+                bits.starts.push(mask & !((mask << 1) | carry));
+                let mut t = mask ^ ((mask << 1) | carry);
+                while t != 0 {
+                    bounds.push(base + t.trailing_zeros());
+                    t &= t - 1;
+                }
+                carry = mask >> 63;
+            } else {
+                bits.starts.push(mask);
+                let mut t = mask;
+                while t != 0 {
+                    let x = base + t.trailing_zeros();
+                    bounds.extend_from_slice(&[x, x + 1]);
+                    t &= t - 1;
                 }
             }
+            bits.fg.push(mask);
+        }
+        if carry != 0 {
+            bounds.push(len as u32);
         }
         row_ptr.push((bounds.len() / 2) as u32);
     }
-    (bounds, row_ptr)
-}
-
-/// Appends the start and end of every foreground run of `row` to `bounds`.
-#[inline]
-fn row_bounds<T: Copy>(row: &[T], fg: impl Fn(T) -> bool, bounds: &mut Vec<u32>) {
-    let mut carry = 0u64;
-    let mut base = 0u32;
-    let mut emit = |mask: u64, carry: &mut u64, width: u32, base: &mut u32| {
-        let mut t = (mask ^ ((mask << 1) | *carry)) & (u64::MAX >> (64 - width));
-        *carry = (mask >> (width - 1)) & 1;
-        while t != 0 {
-            bounds.push(*base + t.trailing_zeros());
-            t &= t - 1;
-        }
-        *base += width;
-    };
-    let blocks = row.chunks_exact(64);
-    let rest = blocks.remainder();
-    let mut flags = [0u8; 64];
-    for block in blocks {
-        for (f, &v) in flags.iter_mut().zip(block) {
-            *f = u8::from(fg(v));
-        }
-        emit(pack(&flags), &mut carry, 64, &mut base);
-    }
-    if !rest.is_empty() {
-        flags = [0u8; 64];
-        for (f, &v) in flags.iter_mut().zip(rest) {
-            *f = u8::from(fg(v));
-        }
-        emit(pack(&flags), &mut carry, rest.len() as u32, &mut base);
-    }
-    if carry != 0 {
-        bounds.push(row.len() as u32);
-    }
+    (bounds, row_ptr, bits)
 }
 
 /// Packs 64 flags (bytes 0 or 1) into a bit mask, flag `i` at bit `i`: the
@@ -271,9 +352,10 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
     }
 }
 
-/// Unites every run with the overlapping runs of its earlier neighbour rows;
-/// returns the union-find forest (every parent index smaller than its child's).
-fn unite<T: Copy + PartialEq, const MULTI: bool>(
+/// Multilabel mode: unites every run with the overlapping runs of equal value
+/// of its earlier neighbour rows; returns the union-find forest (every parent
+/// index smaller than its child's).
+fn unite<T: Copy + PartialEq>(
     data: &[T],
     plan: &Plan,
     bounds: &[u32],
@@ -322,9 +404,8 @@ fn unite<T: Copy + PartialEq, const MULTI: bool>(
                         // union hangs one root below the smaller one.
                         let mut root = find(&mut parent, j as u32);
                         while m < nb_end && i64::from(bounds[2 * m]) < a1 + hi {
-                            if !MULTI
-                                || data[r * len + bounds[2 * j] as usize]
-                                    == data[nr * len + bounds[2 * m] as usize]
+                            if data[r * len + bounds[2 * j] as usize]
+                                == data[nr * len + bounds[2 * m] as usize]
                             {
                                 let other = find(&mut parent, m as u32);
                                 let (low, high) = (root.min(other), root.max(other));
@@ -346,6 +427,192 @@ fn unite<T: Copy + PartialEq, const MULTI: bool>(
         }
     }
     parent
+}
+
+/// Unites the sets of `a` and `b` (Rem's algorithm with splicing: the two
+/// paths are climbed together, the one with the larger parent spliced onto
+/// the other's, so no separate finds and most paths shorten on the way).
+/// Every parent stays smaller than its child, so each root is its set's
+/// smallest index.
+#[inline(always)]
+fn union(parent: &mut [u32], mut a: u32, mut b: u32) {
+    loop {
+        let (pa, pb) = (parent[a as usize], parent[b as usize]);
+        if pa == pb {
+            return;
+        }
+        if pa < pb {
+            std::mem::swap(&mut a, &mut b);
+        }
+        let (pa, pb) = (pa.max(pb), pa.min(pb));
+        parent[a as usize] = pb;
+        if a == pa {
+            return;
+        }
+        a = pa;
+    }
+}
+
+/// The `dx`-shifted neighbour word: bit `x` holds voxel `x + dx` of the row
+/// whose words are `row` (`dx` in -1..=1; zero beyond the row).
+#[inline(always)]
+fn shifted(row: &[u64], w: usize, dx: i32) -> u64 {
+    match dx {
+        0 => row[w],
+        1 => (row[w] >> 1) | row.get(w + 1).map_or(0, |n| n << 63),
+        _ => (row[w] << 1) | if w > 0 { row[w - 1] >> 63 } else { 0 },
+    }
+}
+
+/// Binary mode: unites every run with the runs of its earlier neighbour rows
+/// that it touches, found with word-wide bit operations on the foreground
+/// masks (no per-run comparisons: the work is one pass over the words plus
+/// one union per touching pair of runs); returns the union-find forest
+/// (every parent index smaller than its child's).
+fn unite_bits(plan: &Plan, bits: &Bits, row_ptr: &[u32]) -> Vec<u32> {
+    let nruns = row_ptr[plan.rows];
+    let mut parent: Vec<u32> = (0..nruns).collect();
+    let lead_shape = &plan.shape[..plan.shape.len() - 1];
+    let mut coords = vec![0usize; lead_shape.len()];
+    let nw = bits.words;
+    for r in 0..plan.rows {
+        if row_ptr[r] < row_ptr[r + 1] {
+            for nb in &plan.neighbours {
+                let inside = nb
+                    .lead
+                    .iter()
+                    .zip(&coords)
+                    .zip(lead_shape)
+                    .all(|((&d, &c), &n)| {
+                        let j = c as isize + d;
+                        j >= 0 && (j as usize) < n
+                    });
+                if !inside {
+                    continue;
+                }
+                let nr = r - nb.delta;
+                if row_ptr[nr] == row_ptr[nr + 1] {
+                    continue;
+                }
+                let (wa, wb) = (r * nw, nr * nw);
+                let a = &bits.fg[wa..wa + nw];
+                let b = &bits.fg[wb..wb + nw];
+                if plan.along_row && nb.shifts == [(-1, 1)] {
+                    unite_full_rows(&mut parent, bits, a, b, wa, wb);
+                    continue;
+                }
+                for &(lo, hi) in &nb.shifts {
+                    for dx in lo as i32..=hi as i32 {
+                        let mut carry = 0u64;
+                        for (w, &aw) in a.iter().enumerate() {
+                            let o = aw & shifted(b, w, dx);
+                            let mut p = if plan.along_row {
+                                o & !((o << 1) | carry)
+                            } else {
+                                o
+                            };
+                            carry = o >> 63;
+                            while p != 0 {
+                                let x = p.trailing_zeros();
+                                let ja = bits.run_at(wa + w, x);
+                                let jb = bits.run_near(wb + w, x, dx);
+                                union(&mut parent, ja, jb);
+                                p &= p - 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (c, &n) in coords.iter_mut().zip(lead_shape).rev() {
+            *c += 1;
+            if *c < n {
+                break;
+            }
+            *c = 0;
+        }
+    }
+    parent
+}
+
+/// Unites the runs of row `a` (first word `wa`) with those of row `b` they
+/// touch at shifts -1..=1: every overlap once, plus the diagonal contacts of
+/// runs that end just before the other starts.
+#[inline]
+fn unite_full_rows(parent: &mut [u32], bits: &Bits, a: &[u64], b: &[u64], wa: usize, wb: usize) {
+    let mut carry = 0u64;
+    for w in 0..a.len() {
+        let (aw, bw) = (a[w], b[w]);
+        let (an, bn) = (shifted(a, w, 1), shifted(b, w, 1));
+        let o = aw & bw;
+        let mut p = o & !((o << 1) | carry);
+        carry = o >> 63;
+        while p != 0 {
+            let x = p.trailing_zeros();
+            union(parent, bits.run_at(wa + w, x), bits.run_at(wb + w, x));
+            p &= p - 1;
+        }
+        // An `a` run ends at x, a `b` run starts at x + 1.
+        let mut p = aw & !an & bn & !bw;
+        while p != 0 {
+            let x = p.trailing_zeros();
+            union(parent, bits.run_at(wa + w, x), bits.run_near(wb + w, x, 1));
+            p &= p - 1;
+        }
+        // A `b` run ends at x, an `a` run starts at x + 1.
+        let mut p = bw & !bn & an & !aw;
+        while p != 0 {
+            let x = p.trailing_zeros();
+            union(parent, bits.run_near(wa + w, x, 1), bits.run_at(wb + w, x));
+            p &= p - 1;
+        }
+    }
+}
+
+/// A zeroed label buffer of `len` voxels. Large buffers are fresh pages from
+/// the OS; on Linux they are advised to be transparent huge pages, so filling
+/// them costs one page fault per 2 MiB instead of per 4 KiB (numpy does the
+/// same for its arrays).
+pub(crate) fn zeroed_labels(len: usize) -> Vec<u32> {
+    let labels = vec![0u32; len];
+    #[cfg(target_os = "linux")]
+    advise_huge_pages(&labels);
+    labels
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(buffer: &[u32]) {
+    const HUGE: usize = 2 << 20;
+    let start = buffer.as_ptr() as usize;
+    let end = start + std::mem::size_of_val(buffer);
+    let first = start.next_multiple_of(HUGE);
+    let bytes = end.saturating_sub(first) / HUGE * HUGE;
+    if bytes > 0 {
+        // SAFETY: madvise only advises the kernel on how to back whole pages
+        // inside a live allocation this function borrows; it changes neither
+        // the contents nor the validity of the memory. A failure is harmless.
+        unsafe {
+            libc::madvise(first as *mut libc::c_void, bytes, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+/// Voxels every segment of [`Runs::write`] writes at once.
+const SPAN: usize = 8;
+
+/// Writes `value` on `out[start..end]` and, where `out` is long enough, on
+/// up to [`SPAN`] voxels from `start` whatever the segment's length.
+#[inline(always)]
+fn put<L: Copy>(out: &mut [L], start: usize, end: usize, value: L) {
+    match out.get_mut(start..start + SPAN) {
+        Some(head) => {
+            head.fill(value);
+            if end > start + SPAN {
+                out[start + SPAN..end].fill(value);
+            }
+        }
+        None => out[start..end].fill(value),
+    }
 }
 
 /// Turns the forest into labels numbered in run (= raster) order of the roots.
@@ -395,20 +662,24 @@ impl Runs {
 
     /// Writes `map(label)` on every run and `background` on every other voxel
     /// of `out` (C order, the labeled array's shape).
+    ///
+    /// The runs and the gaps between them are written in order as segments
+    /// of at least [`SPAN`] voxels (the excess is overwritten by the next
+    /// segment), so short runs cost a few fixed-size stores and no branch on
+    /// their length.
     pub(crate) fn write<L: Copy>(&self, out: &mut [L], background: L, map: impl Fn(u32) -> L) {
-        if self.row_len == 0 {
-            return;
-        }
-        for (r, row) in out.chunks_exact_mut(self.row_len).enumerate() {
-            let mut done = 0;
+        let mut done = 0;
+        for r in 0..self.rows() {
+            let row = r * self.row_len;
             for j in self.runs_of(r) {
                 let (s, e) = (self.bounds[2 * j] as usize, self.bounds[2 * j + 1] as usize);
-                row[done..s].fill(background);
-                row[s..e].fill(map(self.labels[j]));
-                done = e;
+                put(out, done, row + s, background);
+                put(out, row + s, row + e, map(self.labels[j]));
+                done = row + e;
             }
-            row[done..].fill(background);
         }
+        let len = out.len();
+        put(out, done, len, background);
     }
 
     /// Bytes held by the runs.
