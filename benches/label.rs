@@ -1,7 +1,7 @@
 //! Labeling throughput on the peer workloads (raw u8 volumes written by
 //! `benches/label_peers.py`, which also times cc3d and scipy on the same data).
 //!
-//!     /work/venv/bin/python benches/label_peers.py
+//!     .venv-peers/bin/python benches/label_peers.py
 //!     cargo bench --bench label -- --warm-up-time 1 --measurement-time 3
 //!
 //! For every workload and connectivity: `Label::apply` on a pool of 1 and of 2

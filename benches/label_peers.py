@@ -10,7 +10,7 @@ Writes raw little-endian uint8 volumes (C order) into a folder (default /tmp/tes
 then prints median seconds and Mvox/s of cc3d.connected_components (single thread) and
 scipy.ndimage.label on each, for face and full connectivity.
 
-    /work/venv/bin/python benches/label_peers.py [--folder F] [--only NAME,...] [--repeat N] [--no-scipy]
+    .venv-peers/bin/python benches/label_peers.py [--folder F] [--only NAME,...] [--repeat N] [--no-scipy]
 """
 import argparse, os, time, statistics
 import numpy as np

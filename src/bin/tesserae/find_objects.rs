@@ -6,7 +6,7 @@ use tesserae::ndmeasure::find_objects_chunked;
 use tesserae::{io, Executor, Result};
 
 use crate::args;
-use crate::labels::open_labels;
+use crate::labels::{open_labels, with_labels};
 use crate::table::Table;
 
 /// Arguments of `tesserae find-objects`.
@@ -27,9 +27,10 @@ pub struct Args {
 
 pub fn run(args: Args, exec: &Executor) -> Result<()> {
     let info = io::probe(&args.labels)?;
-    let labels = open_labels(&args.labels, info.dtype)?;
-    let chunks = args::chunks_for(&*labels, args.chunks.as_ref(), exec)?;
-    let boxes = find_objects_chunked(exec, &labels, Some(&chunks))?;
+    let boxes = with_labels!(open_labels(&args.labels, info.dtype)?, labels => {
+        let chunks = args::chunks_for(&*labels, args.chunks.as_ref(), exec)?;
+        find_objects_chunked(exec, &labels, Some(&chunks))?
+    });
     let ndim = info.shape.len();
     let header: Vec<String> = std::iter::once("label".to_string())
         .chain((0..2 * ndim).map(|i| format!("bbox-{i}")))

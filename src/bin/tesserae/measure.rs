@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use tesserae::ndmeasure::Measure;
+use tesserae::ndmeasure::{LabelValue, Measure};
 use tesserae::{io, with_dtype, Element, Error, Executor, Result, Source};
 
 use crate::args;
-use crate::labels::open_labels;
+use crate::labels::{open_labels, with_labels};
 use crate::table::Table;
 
 /// The statistics `measure` computes, by their scipy.ndimage names.
@@ -63,8 +63,18 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 
 fn measure<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
     let intensity = io::open::<T>(&args.intensity)?;
-    let labels = open_labels(&args.labels, io::probe(&args.labels)?.dtype)?;
-    let chunks = args::chunks_for(&*labels, args.chunks.as_ref(), exec)?;
+    let dtype = io::probe(&args.labels)?.dtype;
+    with_labels!(open_labels(&args.labels, dtype)?, labels => table(args, exec, &*intensity, &*labels))
+}
+
+/// Measures `intensity` per label of `labels` and writes the table.
+fn table<T: Element, L: LabelValue>(
+    args: &Args,
+    exec: &Executor,
+    intensity: &dyn Source<Elem = T>,
+    labels: &dyn Source<Elem = L>,
+) -> Result<()> {
+    let chunks = args::chunks_for(labels, args.chunks.as_ref(), exec)?;
     let wants = |s: &str| args.stat.iter().any(|x| x == s);
     let background = args.index.as_ref().is_some_and(|i| i.contains(&0));
     let measure = Measure::new()

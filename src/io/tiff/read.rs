@@ -322,7 +322,10 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
         Some((shape, _)) => (shape.clone(), !imagej_has_more_axes(text)),
         None => page_shape(path, text, pages, height, width)?,
     };
-    let contiguous = contiguous.map(|(_, c)| c);
+    let imagej_contiguous = contiguous.is_some();
+    let contiguous = contiguous
+        .map(|(_, c)| c)
+        .or_else(|| single_contiguous_plane(&first, pages, header));
     let ndim = shape.len();
     let mut chunk_shape = vec![1; ndim];
     chunk_shape[ndim - 2] = first.chunk.0;
@@ -341,7 +344,7 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
         if header.bigtiff { "bigtiff" } else { "tiff" },
         compression_name(first.compression),
         if first.tiled { " tiled" } else { "" },
-        if contiguous.is_some() {
+        if imagej_contiguous {
             " imagej-contiguous"
         } else {
             ""
@@ -384,6 +387,23 @@ fn contiguous_stack(
     }
     let swap = header.big_endian != cfg!(target_endian = "big");
     Some((shape, Contiguous { offset, swap }))
+}
+
+/// A single uncompressed page whose strips lie back to back: any rows and
+/// columns of it are read straight from the file, without decoding whole strips.
+fn single_contiguous_plane(first: &Page, pages: usize, header: Header) -> Option<Contiguous> {
+    if pages != 1 {
+        return None;
+    }
+    let offset = first.contiguous_start?;
+    let bytes = (first.height as u64)
+        .checked_mul(first.width as u64)?
+        .checked_mul(first.dtype.size() as u64)?;
+    if offset.checked_add(bytes)? > header.len {
+        return None;
+    }
+    let swap = header.big_endian != cfg!(target_endian = "big");
+    Some(Contiguous { offset, swap })
 }
 
 fn imagej_has_more_axes(description: &str) -> bool {

@@ -120,8 +120,6 @@ pub struct TiffSink<T> {
     predictor: Predictor,
     tags: PageTags,
     bigtiff_threshold: u64,
-    /// A second handle on the temporary file, to sync it at commit.
-    file: File,
     state: Mutex<State<T>>,
     /// The encoder, locked apart from the planes so that threads keep filling
     /// planes while one of them encodes.
@@ -202,14 +200,6 @@ impl<T: Element> TiffSink<T> {
         }
         let temp = temporary_path(path);
         let file = File::create(&temp).map_err(|e| Error::io(path, e))?;
-        let handle = match file.try_clone() {
-            Ok(h) => h,
-            Err(e) => {
-                drop(file);
-                let _ = std::fs::remove_file(&temp);
-                return Err(Error::io(path, e));
-            }
-        };
         let plane_bytes = height * width * T::DTYPE.size();
         let mut chunks = vec![1; n];
         chunks[n - 2] = height;
@@ -226,7 +216,6 @@ impl<T: Element> TiffSink<T> {
             predictor,
             tags: page_tags::<T>(shape, voxel_size.as_ref()),
             bigtiff_threshold: DEFAULT_BIGTIFF_THRESHOLD,
-            file: handle,
             state: Mutex::new(State {
                 next_page: 0,
                 pending: BTreeMap::new(),
@@ -553,7 +542,6 @@ impl<T: Element> Sink for TiffSink<T> {
             )));
         }
         *self.output.get_mut().unwrap_or_else(|e| e.into_inner()) = Output::Closed;
-        self.file.sync_all().map_err(|e| Error::io(&self.path, e))?;
         std::fs::rename(&self.temp, &self.path).map_err(|e| Error::io(&self.path, e))?;
         self.committed = true;
         Ok(())
