@@ -91,8 +91,8 @@ fn longest(chunks: &[usize], keep: impl Fn(usize) -> bool) -> Option<usize> {
 ///
 /// ```
 /// use tesserae::engine::split_for_workers;
-/// // One 256^3 chunk, native planes of 1 x 256 x 256, 2 workers: split along z, then y.
-/// assert_eq!(split_for_workers(&[256; 3], &[256; 3], &[1, 256, 256], 2), vec![128, 256, 256]);
+/// // One 256^3 chunk of native 1 x 256 x 256 planes: split along z until each worker has two.
+/// assert_eq!(split_for_workers(&[256; 3], &[256; 3], &[1, 256, 256], 2), vec![64, 256, 256]);
 /// assert_eq!(split_for_workers(&[256; 3], &[256; 3], &[1, 256, 256], 4), vec![32, 256, 256]);
 /// // Already enough chunks: unchanged.
 /// assert_eq!(split_for_workers(&[256; 3], &[64; 3], &[64; 3], 2), vec![64, 64, 64]);
