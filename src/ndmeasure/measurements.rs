@@ -250,14 +250,7 @@ impl Measure {
                 budget,
             )?]);
         };
-        let mut wanted: Vec<u64> = index.to_vec();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let counts: Vec<(u64, u64)> = wanted
-            .iter()
-            .filter_map(|&l| stats.get(l).map(|s| (l, s.count())))
-            .collect();
-        let (batches, large) = batches(&counts, budget);
+        let (batches, large) = batches(&stats.counts_of(index), budget);
         let mut medians = std::collections::HashMap::new();
         for batch in batches {
             let groups = Groups::Labels(batch.clone());
@@ -341,14 +334,7 @@ impl Measure {
                 func(&values[0])
             }]);
         };
-        let mut wanted: Vec<u64> = index.to_vec();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let counts: Vec<(u64, u64)> = wanted
-            .iter()
-            .filter_map(|&l| stats.get(l).map(|s| (l, s.count())))
-            .collect();
-        let (batches, large) = batches(&counts, budget);
+        let (batches, large) = batches(&stats.counts_of(index), budget);
         if let Some(&label) = large.first() {
             return Err(too_large(stats.get(label).map_or(0, |s| s.count())));
         }
@@ -539,6 +525,17 @@ impl<T: Element> Measurements<T> {
     /// with its statistics: the "all labels" form, no index needed.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &LabelStats<T>)> {
         self.per_label.iter().map(|(l, s)| (*l, s))
+    }
+
+    /// The distinct labels of `index` that are present, ascending, with their voxel counts.
+    fn counts_of(&self, index: &[u64]) -> Vec<(u64, u64)> {
+        let mut wanted = index.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted
+            .into_iter()
+            .filter_map(|l| self.get(l).map(|s| (l, s.count())))
+            .collect()
     }
 
     /// Statistics for every entry of `index` (or the pooled region when `None`).
