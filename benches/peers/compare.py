@@ -88,10 +88,30 @@ def compare_io(work, repeat):
               f"the throughput of cp+sync ({nbytes / plain / 2**20:.1f} MiB/s); peak RSS {rss:.0f} MiB", flush=True)
 
 
+def make_large(work):
+    """The 512^3 workloads of the issues: blobs (as workloads.py, scaled) and noise at p = 0.5 and 0.2."""
+    from skimage.data import binary_blobs
+
+    out = {}
+
+    def save(name, make_array):
+        path = os.path.join(work, name + ".tif")
+        if not os.path.exists(path):
+            tifffile.imwrite(path, make_array())
+        out[name] = path
+
+    rng = np.random.default_rng(0)
+    save("blobs3d_512", lambda: binary_blobs(length=512, n_dim=3, volume_fraction=0.3,
+                                             blob_size_fraction=0.05, rng=0).astype(np.uint8))
+    save("noise3d_512", lambda: (rng.random((512, 512, 512)) < 0.5).astype(np.uint8))
+    save("noise3d_512_p02", lambda: (rng.random((512, 512, 512)) < 0.2).astype(np.uint8))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", default=os.path.join(ROOT, "target", "bench-work"))
-    parser.add_argument("--large", action="store_true")
+    parser.add_argument("--large", action="store_true", help="add the 512^3 workloads")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--io", action="store_true", help="also time the streaming TIFF -> Zarr copy")
@@ -101,7 +121,11 @@ def main():
     from workloads import make
 
     files = make(args.work)
-    names = [w for w in ["blobs3d_256", "noise3d_256", "blobs2d_4096"] if not args.only or w in args.only]
+    names = ["blobs3d_256", "noise3d_256", "blobs2d_4096"]
+    if args.large:
+        files.update(make_large(args.work))
+        names += ["blobs3d_512", "noise3d_512", "noise3d_512_p02"]
+    names = [w for w in names if not args.only or w in args.only]
     for w in names:
         path = files[w]
         img = tifffile.imread(path)
