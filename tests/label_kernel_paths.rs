@@ -6,62 +6,13 @@
 //! - images large enough for `Label::apply` to label slabs on several threads
 //!   and merge them.
 
-use std::collections::VecDeque;
-
-use ndarray::{ArrayD, Dimension, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
+
+mod common;
+use common::{flood_fill, structure};
 use tesserae::ndmeasure::{Connectivity, Label, Structure};
 use tesserae::{ArraySink, ArraySource, Executor};
-
-/// Reference labeling: breadth-first flood fill from every unlabeled
-/// foreground voxel in raster order.
-fn flood_fill(image: &ArrayD<u8>, structure: &Structure) -> (ArrayD<u32>, usize) {
-    let shape = image.shape().to_vec();
-    let offsets = structure.offsets();
-    let mut labels = ArrayD::<u32>::zeros(IxDyn(&shape));
-    let mut count = 0u32;
-    for (start, &v) in image.indexed_iter() {
-        if v == 0 || labels[&start] != 0 {
-            continue;
-        }
-        count += 1;
-        labels[&start] = count;
-        let mut queue = VecDeque::from([start.slice().to_vec()]);
-        while let Some(p) = queue.pop_front() {
-            for d in &offsets {
-                let q: Option<Vec<usize>> = p
-                    .iter()
-                    .zip(d)
-                    .zip(&shape)
-                    .map(|((&c, &d), &n)| {
-                        let j = c as isize + d;
-                        (j >= 0 && (j as usize) < n).then_some(j as usize)
-                    })
-                    .collect();
-                let Some(q) = q else { continue };
-                if image[q.as_slice()] == 0 || labels[q.as_slice()] != 0 {
-                    continue;
-                }
-                labels[q.as_slice()] = count;
-                queue.push_back(q);
-            }
-        }
-    }
-    (labels, count as usize)
-}
-
-/// A random centrally symmetric 3^ndim mask.
-fn structure(ndim: usize) -> impl Strategy<Value = Structure> {
-    let n = 3usize.pow(ndim as u32);
-    proptest::collection::vec(any::<bool>(), n / 2 + 1).prop_map(move |half| {
-        let mut flags = vec![false; n];
-        for (i, &f) in half.iter().enumerate() {
-            flags[i] = f;
-            flags[n - 1 - i] = f;
-        }
-        Structure::new(ArrayD::from_shape_vec(vec![3; ndim], flags).unwrap().view()).unwrap()
-    })
-}
 
 /// An image of 1–3 leading rows-worth of axes and 60–200 voxels per row, at a
 /// random density.
@@ -87,7 +38,7 @@ proptest! {
             (Just(image), structure(ndim), 1usize..100)
         })
     ) {
-        let (expected, n) = flood_fill(&image, &structure);
+        let (expected, n) = flood_fill(&image, &structure, false);
         let label = Label::with_structure(structure);
         let (labels, count) = label.apply(&image.view()).unwrap();
         prop_assert_eq!(count, n);
@@ -162,7 +113,7 @@ fn slabs_on_several_threads_match_flood_fill() {
         let ndim = shape.len();
         for connectivity in 1..=ndim {
             let structure = Structure::connectivity(ndim, connectivity).unwrap();
-            let (expected, n) = flood_fill(&image, &structure);
+            let (expected, n) = flood_fill(&image, &structure, false);
             for threads in 1..=3 {
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)

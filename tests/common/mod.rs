@@ -1,0 +1,62 @@
+//! Reference implementations shared by the labeling tests.
+
+use std::collections::VecDeque;
+
+use ndarray::{ArrayD, Dimension, IxDyn};
+use proptest::prelude::*;
+use tesserae::ndmeasure::Structure;
+
+/// Reference labeling: flood fill from every unlabeled foreground voxel in
+/// raster order, so labels are numbered by first voxel as scipy does.
+pub fn flood_fill(
+    image: &ArrayD<u8>,
+    structure: &Structure,
+    multilabel: bool,
+) -> (ArrayD<u32>, usize) {
+    let shape = image.shape().to_vec();
+    let offsets = structure.offsets();
+    let mut labels = ArrayD::<u32>::zeros(IxDyn(&shape));
+    let mut count = 0u32;
+    for (start, &v) in image.indexed_iter() {
+        if v == 0 || labels[&start] != 0 {
+            continue;
+        }
+        count += 1;
+        labels[&start] = count;
+        let mut queue = VecDeque::from([start.slice().to_vec()]);
+        while let Some(p) = queue.pop_front() {
+            for d in &offsets {
+                let q: Option<Vec<usize>> = p
+                    .iter()
+                    .zip(d)
+                    .zip(&shape)
+                    .map(|((&c, &d), &n)| {
+                        let j = c as isize + d;
+                        (j >= 0 && (j as usize) < n).then_some(j as usize)
+                    })
+                    .collect();
+                let Some(q) = q else { continue };
+                let w = image[q.as_slice()];
+                if w == 0 || labels[q.as_slice()] != 0 || (multilabel && w != v) {
+                    continue;
+                }
+                labels[q.as_slice()] = count;
+                queue.push_back(q);
+            }
+        }
+    }
+    (labels, count as usize)
+}
+
+/// A random centrally symmetric 3^ndim mask (the centre flag random too).
+pub fn structure(ndim: usize) -> impl Strategy<Value = Structure> {
+    let n = 3usize.pow(ndim as u32);
+    proptest::collection::vec(any::<bool>(), n / 2 + 1).prop_map(move |half| {
+        let mut flags = vec![false; n];
+        for (i, &f) in half.iter().enumerate() {
+            flags[i] = f;
+            flags[n - 1 - i] = f;
+        }
+        Structure::new(ArrayD::from_shape_vec(vec![3; ndim], flags).unwrap().view()).unwrap()
+    })
+}
