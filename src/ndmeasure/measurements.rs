@@ -232,13 +232,49 @@ impl Measure {
         L: Source,
         L::Elem: LabelValue,
     {
-        let index = index.filter(|_| labels.is_some());
-        let with_zero = index.is_some_and(|i| i.contains(&0));
+        let with_zero = labels.is_some() && index.is_some_and(|i| i.contains(&0));
         let stats = self
             .clone()
             .extrema(true)
             .background(with_zero)
             .run(exec, intensity, labels)?;
+        self.median_with(&stats, exec, intensity, labels, index)
+    }
+
+    /// [`Measure::median`] reusing `stats`, a pass over the same images that
+    /// accumulated extrema (and the background when `index` names label 0),
+    /// so the counting pass is not made twice.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::{ndmeasure::Measure, ArraySource, Executor};
+    ///
+    /// let image = ArraySource::new(array![[3.0, 1.0, 1.0], [1.0, 5.0, 5.0]].into_dyn());
+    /// let labels = ArraySource::new(array![[1u8, 1, 1], [2, 1, 0]].into_dyn());
+    /// let exec = Executor::new();
+    /// let measure = Measure::new().extrema(true);
+    /// let stats = measure.run(&exec, &image, Some(&labels))?;
+    /// let medians = measure.median_with(&stats, &exec, &image, Some(&labels), Some(&[1, 2]))?;
+    /// assert_eq!(medians, vec![2.0, 1.0]);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn median_with<S, L>(
+        &self,
+        stats: &Measurements<S::Elem>,
+        exec: &Executor,
+        intensity: &S,
+        labels: Option<&L>,
+        index: Option<&[u64]>,
+    ) -> Result<Vec<f64>>
+    where
+        S: Source,
+        L: Source,
+        L::Elem: LabelValue,
+    {
+        if !stats.wanted.extrema {
+            return Err(not_accumulated("extrema (needed by the median)"));
+        }
+        let index = index.filter(|_| labels.is_some());
         let pass = self.pass(exec, intensity, labels)?;
         let budget = (self.budget / (8 + std::mem::size_of::<S::Elem>())).max(1) as u64;
         let Some(index) = index else {

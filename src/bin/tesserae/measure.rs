@@ -81,9 +81,15 @@ fn table<T: Element, L: LabelValue>(
         .chunks(&chunks)
         .background(background)
         .extrema(
-            ["minimum", "maximum", "minimum_position", "maximum_position"]
-                .iter()
-                .any(|s| wants(s)),
+            [
+                "minimum",
+                "maximum",
+                "minimum_position",
+                "maximum_position",
+                "median",
+            ]
+            .iter()
+            .any(|s| wants(s)),
         )
         .center_of_mass(wants("center_of_mass"));
     let stats = measure.run(exec, &intensity, Some(&labels))?;
@@ -118,7 +124,8 @@ fn table<T: Element, L: LabelValue>(
                     .map(|v| v.to_string())
                     .collect(),
             ),
-            "median" => columns.push(text(measure.median(
+            "median" => columns.push(text(measure.median_with(
+                &stats,
                 exec,
                 &intensity,
                 Some(&labels),

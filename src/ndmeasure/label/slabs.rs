@@ -9,7 +9,7 @@
 use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
 
-use crate::engine::{check_region, Element, Executor, Region, Source};
+use crate::engine::{check_region, copy_block, Element, Executor, Region, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::chunked::prepare;
 use crate::ndmeasure::label::runs::{zeroed_labels, Mode};
@@ -37,7 +37,7 @@ impl<T: Element> Source for ViewSource<'_, T> {
 
     fn read(&self, region: &Region) -> Result<ArrayD<T>> {
         check_region(self.shape(), region)?;
-        Ok(region.view(&self.view).to_owned())
+        Ok(copy_block(region.view(&self.view)))
     }
 
     fn read_view(
