@@ -14,6 +14,8 @@
 //! - [`ndmeasure`]: after `scipy.ndimage`'s measurements — connected-component
 //!   labeling ([`Label`], [`label()`]) with scipy's exact numbering at any chunking,
 //!   `find_objects` and the per-label statistics, in one pass over the chunks.
+//! - [`ndfilters`]: after `scipy.ndimage`'s filters, blockwise with halos.
+//! - [`ndmorph`]: binary and grey morphology, blockwise with halos.
 //!
 //! ```
 //! use ndarray::ArrayD;
@@ -32,7 +34,9 @@
 pub mod engine;
 mod error;
 pub mod io;
+pub mod ndfilters;
 pub mod ndmeasure;
+pub mod ndmorph;
 
 pub use engine::{
     map_blocks, map_overlap, rechunk, reduce, store, ArraySink, ArraySource, Block, BoundaryMode,

@@ -1,0 +1,3 @@
+//! Morphology after `scipy.ndimage`'s: binary and grey erosion, dilation,
+//! opening and closing, blockwise with halos and equal to scipy at any chunking.
+//! Structuring elements are [`Footprint`](crate::ndfilters::Footprint)s.
