@@ -15,6 +15,8 @@
 //!   labeling ([`Label`], [`label()`]) with scipy's exact numbering at any chunking,
 //!   `find_objects` and the per-label statistics, in one pass over the chunks.
 //! - [`ndfilters`]: after `scipy.ndimage`'s filters, blockwise with halos.
+//! - [`labels`]: label-image operations after scikit-image's (`relabel_sequential`,
+//!   removing objects by size, `clear_border`), chunked.
 //! - [`ndmorph`]: binary and grey morphology, blockwise with halos.
 //!
 //! ```
@@ -34,6 +36,7 @@
 pub mod engine;
 mod error;
 pub mod io;
+pub mod labels;
 pub mod ndfilters;
 pub mod ndmeasure;
 pub mod ndmorph;

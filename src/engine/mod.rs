@@ -13,6 +13,7 @@ mod sink;
 mod source;
 mod store;
 
+pub(crate) use blocks::read_chunked;
 pub use blocks::{copy_block, map_blocks, MapBlocks};
 pub use chunking::{default_chunks, split_for_workers, MAX_NATIVE_CHUNK_BYTES, TARGET_CHUNK_BYTES};
 pub use dtype::{DataType, Element};

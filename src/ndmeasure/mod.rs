@@ -18,11 +18,11 @@ mod gather;
 pub mod label;
 mod labels;
 mod measurements;
-mod sparse;
+pub(crate) mod sparse;
 mod stats;
 
 pub use find_objects::{dense_objects, find_objects, find_objects_chunked};
-pub use label::{label, Connectivity, Label, Prepared, Structure};
+pub use label::{label, Connectivity, Label, LabelSource, Prepared, Structure};
 pub use labels::LabelValue;
 pub use measurements::{Measure, Measurements};
 pub use stats::{Bins, LabelStats};

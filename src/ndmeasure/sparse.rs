@@ -6,6 +6,8 @@ use std::ops::Range;
 use ndarray::{ArrayViewD, Axis};
 use rayon::prelude::*;
 
+use crate::engine::{ChunkGrid, Executor, Source};
+use crate::error::Result;
 use crate::ndmeasure::labels::{LabelValue, SlotTable};
 
 /// Per-label accumulators of one block or of several merged blocks, sorted by label.
@@ -164,4 +166,38 @@ pub(crate) fn merge_sorted<A>(
         out.push(if take_a { a.next() } else { b.next() }.expect("peeked"));
     }
     out
+}
+
+/// Scans every chunk of `chunks` (the source's native chunks when `None`) in
+/// parallel with `scan(block, block start)` and merges the partials by label
+/// in a tree.
+pub(crate) fn reduce_chunks<S, A>(
+    exec: &Executor,
+    stage: &str,
+    labels: &S,
+    chunks: Option<&[usize]>,
+    scan: impl Fn(&ArrayViewD<'_, S::Elem>, &[usize]) -> Partial<A> + Sync,
+    merge: impl Fn(&mut A, A) + Sync,
+) -> Result<Partial<A>>
+where
+    S: Source,
+    S::Elem: LabelValue,
+    A: Send,
+{
+    let grid = ChunkGrid::new(labels.shape(), chunks.unwrap_or(labels.chunk_shape()))?;
+    let merged = exec.map_reduce(
+        stage,
+        grid.num_chunks(),
+        |i| {
+            let region = grid.chunk_region(&grid.chunk_index(i));
+            let mut partial = Vec::new();
+            labels.read_view(&region, &mut |block| {
+                partial = scan(&block, region.start());
+                Ok(())
+            })?;
+            Ok(partial)
+        },
+        |a, b| merge_sorted(a, b, &merge),
+    )?;
+    Ok(merged.unwrap_or_default())
 }

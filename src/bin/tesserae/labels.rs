@@ -57,3 +57,51 @@ macro_rules! with_labels {
     };
 }
 pub(crate) use with_labels;
+
+/// Runs `$body` with `$T` bound to the integer type of a label image's
+/// `DataType`; float images are refused with a one-line error naming `$path`.
+macro_rules! with_label_dtype {
+    ($dtype:expr, $path:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            tesserae::DataType::U8 => {
+                type $T = u8;
+                $body
+            }
+            tesserae::DataType::U16 => {
+                type $T = u16;
+                $body
+            }
+            tesserae::DataType::U32 => {
+                type $T = u32;
+                $body
+            }
+            tesserae::DataType::U64 => {
+                type $T = u64;
+                $body
+            }
+            tesserae::DataType::I8 => {
+                type $T = i8;
+                $body
+            }
+            tesserae::DataType::I16 => {
+                type $T = i16;
+                $body
+            }
+            tesserae::DataType::I32 => {
+                type $T = i32;
+                $body
+            }
+            tesserae::DataType::I64 => {
+                type $T = i64;
+                $body
+            }
+            dtype @ (tesserae::DataType::F32 | tesserae::DataType::F64) => {
+                return Err(tesserae::Error::InvalidArgument(format!(
+                    "{}: a label image must hold integers, not {dtype}",
+                    $path.display()
+                )))
+            }
+        }
+    };
+}
+pub(crate) use with_label_dtype;

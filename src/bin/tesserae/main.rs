@@ -1,6 +1,7 @@
 //! The `tesserae` command-line tool.
 
 mod args;
+mod clear_border;
 mod convert;
 mod find_objects;
 mod info;
@@ -8,6 +9,8 @@ mod label;
 mod labels;
 mod measure;
 mod progress;
+mod relabel;
+mod remove;
 mod table;
 
 use std::process::ExitCode;
@@ -40,6 +43,14 @@ enum Command {
     FindObjects(find_objects::Args),
     /// scipy.ndimage measurements (mean, variance, median, …) per label, as a CSV table.
     Measure(measure::Args),
+    /// Renumber labels 1, 2, … in ascending order (scikit-image's relabel_sequential).
+    Relabel(relabel::Args),
+    /// Remove objects of at most --max-size voxels (scikit-image's remove_small_objects).
+    RemoveSmall(remove::Args),
+    /// Remove objects of more than --max-size voxels.
+    RemoveLarge(remove::Args),
+    /// Remove objects touching the image border (scikit-image's clear_border).
+    ClearBorder(clear_border::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +68,10 @@ fn main() -> ExitCode {
         Command::Label(args) => label::run(args, &context),
         Command::FindObjects(args) => find_objects::run(args, &context),
         Command::Measure(args) => measure::run(args, &context),
+        Command::Relabel(args) => relabel::run(args, &context),
+        Command::RemoveSmall(args) => remove::run(args, false, &context),
+        Command::RemoveLarge(args) => remove::run(args, true, &context),
+        Command::ClearBorder(args) => clear_border::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

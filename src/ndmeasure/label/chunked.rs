@@ -420,6 +420,16 @@ impl<S: Source> Prepared<'_, S> {
 }
 
 impl<S: Source> Prepared<'_, S> {
+    /// The chunking of the labeling.
+    pub(crate) fn grid(&self) -> &ChunkGrid {
+        &self.grid
+    }
+
+    /// The voxel size of the labeled image.
+    pub(crate) fn source_voxel_size(&self) -> Option<crate::engine::VoxelSize> {
+        self.source.voxel_size()
+    }
+
     /// Writes the final labels of chunk `c` into `out` (C order, the chunk's
     /// shape), relabeling the chunk when its runs were not kept. The caller
     /// checked that the count fits `u32`.

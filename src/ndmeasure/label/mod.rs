@@ -12,6 +12,7 @@
 //! of the image in parallel and merges them the same way (`slabs.rs`).
 
 mod chunked;
+mod lazy;
 mod runs;
 mod slabs;
 mod structure;
@@ -22,6 +23,7 @@ use crate::engine::{Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::LabelValue;
 pub use chunked::Prepared;
+pub use lazy::LabelSource;
 use runs::{label_view, zeroed_labels, Mode, Plan};
 pub use structure::{Connectivity, Structure};
 

@@ -1,0 +1,29 @@
+//! Operations on label images after scikit-image's: object sizes, label maps,
+//! `relabel_sequential`, removing objects by size, keeping the largest,
+//! `clear_border`. Every operation runs in memory on array views and chunked
+//! from a [`Source`](crate::Source) into a [`Sink`](crate::Sink), with the same
+//! result at any chunking.
+//!
+//! ```
+//! use ndarray::array;
+//! use tesserae::labels::{relabel_sequential, RemoveObjects};
+//!
+//! let labels = array![[5u16, 5, 0, 9], [0, 0, 0, 9], [7, 0, 0, 9]].into_dyn();
+//! let cleaned = RemoveObjects::small(1).apply_labels(&labels.view())?;
+//! assert_eq!(cleaned, array![[5u16, 5, 0, 9], [0, 0, 0, 9], [0, 0, 0, 9]].into_dyn());
+//! let relabeled = relabel_sequential(&cleaned.view(), 1)?;
+//! assert_eq!(relabeled.labels, array![[1u16, 1, 0, 2], [0, 0, 0, 2], [0, 0, 0, 2]].into_dyn());
+//! # Ok::<(), tesserae::Error>(())
+//! ```
+
+mod border;
+mod map;
+mod relabel;
+mod remove;
+mod sizes;
+
+pub use border::{clear_border, ClearBorder};
+pub use map::LabelMap;
+pub use relabel::{relabel_sequential, RelabelSequential, Relabeled};
+pub use remove::RemoveObjects;
+pub use sizes::{object_sizes, object_sizes_chunked};
