@@ -1,0 +1,735 @@
+//! The engine of the linear filters: a filter is a [`Filter`] plan (1-D
+//! correlation passes combined into terms, or one dense N-d correlation) run
+//! on blocks padded by [`map_overlap`], exactly as scipy.ndimage computes it.
+//!
+//! scipy runs a separable filter as successive `correlate1d` calls, each
+//! storing its result in the output array; so does a block here: the padded
+//! block is converted to `f64` once, every pass correlates along its axis in
+//! memory (cropping that axis to the chunk, so later passes along other axes
+//! still see the halo they need), and its result is rounded through the output
+//! type before the next pass, as scipy's intermediate output array rounds it.
+//! Passes follow scipy's arithmetic (symmetric kernels fold pairs, in the same
+//! order), so integer outputs are bit-exact.
+//!
+//! Where the halo leaves the array, non-constant modes come from
+//! [`map_overlap`]'s index mapping (a pass along one axis commutes with an
+//! index mapping along another). For `constant` mode scipy extends every line
+//! with `cval` as a `double` before every pass: the kernel writes `cval` into
+//! the outside part of the axis just before the pass along it.
+
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+
+use crate::engine::{
+    map_overlap, split_for_workers, ArraySource, Block, BoundaryMode, Element, Region, Source,
+};
+use crate::ndfilters::FilterOutput;
+use crate::{Error, Result};
+
+/// Inner-dimension tile of the passes along non-contiguous axes, in elements:
+/// the rows a window reads stay in cache while the window slides.
+const TILE: usize = 512;
+
+/// One 1-D kernel.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Kernel1d {
+    /// `correlate1d` with these weights.
+    Weights(Vec<f64>),
+    /// `uniform_filter1d` of this size (a running sum).
+    Uniform(usize),
+}
+
+impl Kernel1d {
+    fn len(&self) -> usize {
+        match self {
+            Kernel1d::Weights(w) => w.len(),
+            Kernel1d::Uniform(size) => *size,
+        }
+    }
+}
+
+/// A 1-D pass along one axis with scipy's `origin`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Pass {
+    pub(crate) axis: usize,
+    pub(crate) kernel: Kernel1d,
+    pub(crate) origin: isize,
+}
+
+impl Pass {
+    /// A pass; fails when the origin is outside the kernel, as scipy.
+    pub(crate) fn new(axis: usize, kernel: Kernel1d, origin: isize) -> Result<Self> {
+        check_origin(kernel.len(), origin)?;
+        Ok(Pass {
+            axis,
+            kernel,
+            origin,
+        })
+    }
+
+    /// Input positions before the output position.
+    fn left(&self) -> usize {
+        ((self.kernel.len() / 2) as isize + self.origin) as usize
+    }
+
+    /// Input positions after the output position.
+    fn right(&self) -> usize {
+        self.kernel.len() - 1 - self.left()
+    }
+}
+
+/// Checks scipy's condition on an origin: `-(n / 2) <= origin <= (n - 1) / 2`.
+pub(crate) fn check_origin(len: usize, origin: isize) -> Result<()> {
+    let half = (len / 2) as isize;
+    if len == 0 || half + origin < 0 || half + origin >= len as isize {
+        return Err(Error::InvalidArgument(format!(
+            "origin {origin} is outside a kernel of length {len}"
+        )));
+    }
+    Ok(())
+}
+
+/// How the terms of a separable plan combine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Combine {
+    /// The sum (scipy's `generic_laplace`); one term is that term.
+    Sum,
+    /// The square root of the sum of squares (`generic_gradient_magnitude`).
+    Magnitude,
+}
+
+/// What a linear filter computes.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Plan {
+    /// Terms of successive passes, each starting from the input.
+    Separable {
+        terms: Vec<Vec<Pass>>,
+        combine: Combine,
+    },
+    /// One N-d correlation (`scipy.ndimage.correlate`) with C-ordered weights.
+    Dense {
+        weights: ArrayD<f64>,
+        origin: Vec<isize>,
+    },
+}
+
+/// A plan with its boundary modes, for arrays of `modes.len()` axes.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Filter {
+    pub(crate) plan: Plan,
+    pub(crate) modes: Vec<BoundaryMode>,
+}
+
+/// One boundary mode for all axes, or one per axis.
+pub(crate) fn resolve_modes(modes: &[BoundaryMode], ndim: usize) -> Result<Vec<BoundaryMode>> {
+    match modes {
+        [one] => Ok(vec![*one; ndim]),
+        _ if modes.len() == ndim => Ok(modes.to_vec()),
+        _ => Err(Error::InvalidArgument(format!(
+            "{} boundary modes given for an array of {ndim} axes",
+            modes.len()
+        ))),
+    }
+}
+
+/// One value for all axes, or one per axis (`what` names it in errors).
+pub(crate) fn per_axis<V: Copy>(values: &[V], ndim: usize, what: &str) -> Result<Vec<V>> {
+    match values {
+        [one] => Ok(vec![*one; ndim]),
+        _ if values.len() == ndim => Ok(values.to_vec()),
+        _ => Err(Error::InvalidArgument(format!(
+            "{} values of {what} given for an array of {ndim} axes",
+            values.len()
+        ))),
+    }
+}
+
+impl Filter {
+    fn ndim(&self) -> usize {
+        self.modes.len()
+    }
+
+    /// The halo depth per axis.
+    fn depth(&self) -> Vec<usize> {
+        let mut depth = vec![0; self.ndim()];
+        match &self.plan {
+            Plan::Separable { terms, .. } => {
+                for pass in terms.iter().flatten() {
+                    let d = &mut depth[pass.axis];
+                    *d = (*d).max(pass.left()).max(pass.right());
+                }
+            }
+            Plan::Dense { weights, origin } => {
+                for (k, d) in depth.iter_mut().enumerate() {
+                    let n = weights.shape()[k];
+                    let left = ((n / 2) as isize + origin[k]) as usize;
+                    *d = left.max(n - 1 - left);
+                }
+            }
+        }
+        depth
+    }
+
+    /// The filtered block of `block.region()` from its padded input block, in
+    /// an array of shape `shape`.
+    fn run<T: Element, U: FilterOutput>(
+        &self,
+        shape: &[usize],
+        padded: ArrayViewD<'_, T>,
+        block: &Block,
+    ) -> Result<ArrayD<U>> {
+        let region = block.region();
+        let depth = block.depth();
+        let pshape = padded.shape().to_vec();
+        let mut input = to_f64(padded);
+        // Per axis, the padded positions inside the array.
+        let inside: Vec<(usize, usize)> = (0..shape.len())
+            .map(|k| {
+                let lo = depth[k].saturating_sub(region.start()[k]);
+                let hi = (shape[k] + depth[k])
+                    .saturating_sub(region.start()[k])
+                    .min(pshape[k]);
+                (lo.min(hi), hi)
+            })
+            .collect();
+        let out_shape = region.shape().to_vec();
+        let values: Vec<U> = match &self.plan {
+            Plan::Separable { terms, combine } => {
+                if terms.iter().all(Vec::is_empty) {
+                    let centre = crop(&input, &pshape, depth, &out_shape);
+                    centre.into_iter().map(U::from_f64).collect()
+                } else {
+                    let mut results = terms.iter().map(|passes| {
+                        let mut buf = input.clone();
+                        let mut bshape = pshape.clone();
+                        let mut done = vec![false; shape.len()];
+                        for (p, pass) in passes.iter().enumerate() {
+                            let a = pass.axis;
+                            // Integer-valued lines: scipy's running sums are exact.
+                            let integers = if p == 0 {
+                                !T::DTYPE.is_float()
+                            } else {
+                                !U::DTYPE.is_float()
+                            };
+                            if let BoundaryMode::Constant(cval) = self.modes[a] {
+                                fill_outside(&mut buf, &bshape, a, inside[a], cval);
+                            }
+                            let offset = depth[a] - pass.left();
+                            buf =
+                                correlate_axis(&buf, &bshape, pass, offset, out_shape[a], integers);
+                            bshape[a] = out_shape[a];
+                            done[a] = true;
+                            if U::DTYPE != f64::DTYPE {
+                                for v in buf.iter_mut() {
+                                    *v = U::from_f64(*v).as_f64();
+                                }
+                            }
+                        }
+                        let margins: Vec<usize> = (0..shape.len())
+                            .map(|k| if done[k] { 0 } else { depth[k] })
+                            .collect();
+                        crop(&buf, &bshape, &margins, &out_shape)
+                            .into_iter()
+                            .map(U::from_f64)
+                            .collect::<Vec<U>>()
+                    });
+                    let first = results.next().unwrap_or_default();
+                    match combine {
+                        Combine::Sum => results.fold(first, |mut acc, term| {
+                            acc.iter_mut()
+                                .zip(term)
+                                .for_each(|(a, t)| *a = a.wrapping_sum(t));
+                            acc
+                        }),
+                        Combine::Magnitude => {
+                            let mut acc: Vec<U> =
+                                first.into_iter().map(U::wrapping_square).collect();
+                            for term in results {
+                                acc.iter_mut()
+                                    .zip(term)
+                                    .for_each(|(a, t)| *a = a.wrapping_sum(t.wrapping_square()));
+                            }
+                            acc.into_iter().map(U::sqrt_cast).collect()
+                        }
+                    }
+                }
+            }
+            Plan::Dense { weights, origin } => {
+                for (k, mode) in self.modes.iter().enumerate() {
+                    if let BoundaryMode::Constant(cval) = mode {
+                        fill_outside(&mut input, &pshape, k, inside[k], *cval);
+                    }
+                }
+                correlate_dense(&input, &pshape, depth, weights, origin, &out_shape)
+                    .into_iter()
+                    .map(U::from_f64)
+                    .collect()
+            }
+        };
+        ArrayD::from_shape_vec(IxDyn(&out_shape), values)
+            .map_err(|e| Error::Failed(format!("filter output block: {e}")))
+    }
+}
+
+/// The lazy filtered `source`, computed in chunks of `chunks` (default: the
+/// source's native chunks).
+pub(crate) fn lazy<S: Source, U: FilterOutput>(
+    filter: Filter,
+    source: S,
+    chunks: Option<&[usize]>,
+) -> Result<impl Source<Elem = U>> {
+    let shape = source.shape().to_vec();
+    if shape.is_empty() {
+        return Err(Error::InvalidArgument(
+            "a filter needs an array of at least one axis".into(),
+        ));
+    }
+    if shape.len() != filter.ndim() {
+        return Err(Error::InvalidArgument(format!(
+            "the filter is for {} axes but the array has {} (shape {shape:?})",
+            filter.ndim(),
+            shape.len()
+        )));
+    }
+    // Constant axes are filled by the kernel itself (scipy's `cval` is a
+    // double, not an input value): any padding will do.
+    let modes: Vec<BoundaryMode> = filter
+        .modes
+        .iter()
+        .map(|m| match m {
+            BoundaryMode::Constant(_) => BoundaryMode::Nearest,
+            other => *other,
+        })
+        .collect();
+    let mut builder = map_overlap(source, &filter.depth()).modes(&modes);
+    if let Some(chunks) = chunks {
+        builder = builder.chunks(chunks);
+    }
+    builder.build(move |padded, block| filter.run::<S::Elem, U>(&shape, padded, block))
+}
+
+/// The filtered array, in memory, computed in parallel chunks.
+pub(crate) fn apply<T: Element, U: FilterOutput>(
+    filter: Filter,
+    input: &ArrayViewD<'_, T>,
+    chunks: Option<&[usize]>,
+) -> Result<ArrayD<U>> {
+    let shape = input.shape().to_vec();
+    let ones = vec![1; shape.len()];
+    let chunks = match chunks {
+        Some(c) => c.to_vec(),
+        None => split_for_workers(&shape, &shape, &ones, rayon::current_num_threads()),
+    };
+    let source = ArraySource::new(input.to_owned()).with_chunks(&chunks)?;
+    lazy::<_, U>(filter, source, None)?.read(&Region::full(&shape))
+}
+
+/// A block as a C-ordered `f64` buffer, row by row.
+fn to_f64<T: Element>(block: ArrayViewD<'_, T>) -> Vec<f64> {
+    if let Some(slice) = block.as_slice() {
+        return slice.iter().map(|v| v.as_f64()).collect();
+    }
+    let mut out = Vec::with_capacity(block.len());
+    if block.ndim() == 0 {
+        out.extend(block.iter().map(|v| v.as_f64()));
+        return out;
+    }
+    for row in block.rows() {
+        match row.as_slice() {
+            Some(s) => out.extend(s.iter().map(|v| v.as_f64())),
+            None => out.extend(row.iter().map(|v| v.as_f64())),
+        }
+    }
+    out
+}
+
+/// `(outer, n, inner)`: a buffer of `shape` seen as `outer` blocks of `n` rows of `inner` values along `axis`.
+fn split3(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+    let outer = shape[..axis].iter().product();
+    let inner = shape[axis + 1..].iter().product();
+    (outer, shape[axis], inner)
+}
+
+/// Sets the positions of `buf` (of `shape`) outside `inside` along `axis` to `value`.
+fn fill_outside(buf: &mut [f64], shape: &[usize], axis: usize, inside: (usize, usize), value: f64) {
+    let (outer, n, inner) = split3(shape, axis);
+    for o in 0..outer {
+        let rows = &mut buf[o * n * inner..(o + 1) * n * inner];
+        rows[..inside.0 * inner].fill(value);
+        rows[inside.1 * inner..].fill(value);
+    }
+}
+
+/// The part of `buf` (of `shape`) starting `margins` in, of shape `out`.
+fn crop(buf: &[f64], shape: &[usize], margins: &[usize], out: &[usize]) -> Vec<f64> {
+    if shape == out {
+        return buf.to_vec();
+    }
+    let strides = c_strides(shape);
+    let mut result = Vec::with_capacity(out.iter().product());
+    for_each_row(out, |index| {
+        let start: usize = (0..index.len())
+            .map(|k| (margins[k] + index[k]) * strides[k])
+            .sum::<usize>()
+            + margins[out.len() - 1];
+        result.extend_from_slice(&buf[start..start + out[out.len() - 1]]);
+    });
+    result
+}
+
+/// The C-order strides of `shape`, in elements.
+fn c_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1usize; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1];
+    }
+    strides
+}
+
+/// Calls `f` with the index (all axes but the last) of every row of an array
+/// of `shape` (at least one axis), in C order.
+fn for_each_row(shape: &[usize], mut f: impl FnMut(&[usize])) {
+    let lead = &shape[..shape.len() - 1];
+    let n_rows: usize = lead.iter().product();
+    let mut index = vec![0usize; lead.len()];
+    for r in 0..n_rows {
+        let mut rest = r;
+        for k in (0..lead.len()).rev() {
+            index[k] = rest % lead[k];
+            rest /= lead[k];
+        }
+        f(&index);
+    }
+}
+
+/// How a kernel's weights pair up, as scipy's `NI_Correlate1D` tests them.
+#[derive(Clone, Copy, PartialEq)]
+enum Symmetry {
+    Symmetric,
+    Antisymmetric,
+    None,
+}
+
+fn symmetry(w: &[f64]) -> Symmetry {
+    let n = w.len();
+    if n.is_multiple_of(2) {
+        return Symmetry::None;
+    }
+    let c = n / 2;
+    if (1..=c).all(|i| (w[c + i] - w[c - i]).abs() <= f64::EPSILON) {
+        Symmetry::Symmetric
+    } else if (1..=c).all(|i| (w[c + i] + w[c - i]).abs() <= f64::EPSILON) {
+        Symmetry::Antisymmetric
+    } else {
+        Symmetry::None
+    }
+}
+
+/// One pass: along `pass.axis` of `buf` (of `shape`), output position `i`
+/// reads the input from `offset + i`; `m` outputs per line.
+///
+/// A uniform pass over `integers` is scipy's running sum, which is exact on
+/// integers; over other values, whose running sum would depend on where the
+/// line starts, every window is summed anew, so the result is the same at any
+/// chunking (and within rounding of scipy's).
+fn correlate_axis(
+    buf: &[f64],
+    shape: &[usize],
+    pass: &Pass,
+    offset: usize,
+    m: usize,
+    integers: bool,
+) -> Vec<f64> {
+    let (outer, n, inner) = split3(shape, pass.axis);
+    let mut out = vec![0.0; outer * m * inner];
+    for o in 0..outer {
+        let src = &buf[o * n * inner..(o + 1) * n * inner];
+        let dst = &mut out[o * m * inner..(o + 1) * m * inner];
+        if inner == 1 {
+            line(&src[offset..], dst, &pass.kernel, integers);
+        } else {
+            for t0 in (0..inner).step_by(TILE) {
+                let tl = TILE.min(inner - t0);
+                let tile = Tile {
+                    inner,
+                    t0,
+                    tl,
+                    offset,
+                };
+                rows(src, dst, &tile, m, &pass.kernel, integers);
+            }
+        }
+    }
+    out
+}
+
+/// A pass over one contiguous line: `out[i]` from `x[i..i + len]`.
+fn line(x: &[f64], out: &mut [f64], kernel: &Kernel1d, integers: bool) {
+    let m = out.len();
+    match kernel {
+        Kernel1d::Weights(w) => {
+            let k = w.len();
+            let c = k / 2;
+            match symmetry(w) {
+                Symmetry::Symmetric => {
+                    for (o, v) in out.iter_mut().zip(&x[c..c + m]) {
+                        *o = v * w[c];
+                    }
+                    for j in 0..c {
+                        let (a, b) = (&x[j..j + m], &x[k - 1 - j..k - 1 - j + m]);
+                        for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+                            *o += (a + b) * w[j];
+                        }
+                    }
+                }
+                Symmetry::Antisymmetric => {
+                    for (o, v) in out.iter_mut().zip(&x[c..c + m]) {
+                        *o = v * w[c];
+                    }
+                    for j in 0..c {
+                        let (a, b) = (&x[j..j + m], &x[k - 1 - j..k - 1 - j + m]);
+                        for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+                            *o += (a - b) * w[j];
+                        }
+                    }
+                }
+                Symmetry::None => {
+                    for (o, v) in out.iter_mut().zip(&x[k - 1..k - 1 + m]) {
+                        *o = v * w[k - 1];
+                    }
+                    for (j, wj) in w[..k - 1].iter().enumerate() {
+                        for (o, v) in out.iter_mut().zip(&x[j..j + m]) {
+                            *o += v * wj;
+                        }
+                    }
+                }
+            }
+        }
+        Kernel1d::Uniform(size) if integers => {
+            let size = *size;
+            let div = size as f64;
+            let mut sum = 0.0;
+            for v in &x[..size] {
+                sum += v;
+            }
+            out[0] = sum / div;
+            for i in 1..m {
+                sum += x[i + size - 1] - x[i - 1];
+                out[i] = sum / div;
+            }
+        }
+        Kernel1d::Uniform(size) => {
+            let size = *size;
+            let div = size as f64;
+            out.copy_from_slice(&x[..m]);
+            for j in 1..size {
+                for (o, v) in out.iter_mut().zip(&x[j..j + m]) {
+                    *o += v;
+                }
+            }
+            for o in out.iter_mut() {
+                *o /= div;
+            }
+        }
+    }
+}
+
+/// The part of the rows a pass along a non-contiguous axis works on.
+struct Tile {
+    /// Values per row.
+    inner: usize,
+    /// The first value of the tile in every row.
+    t0: usize,
+    /// Values in the tile.
+    tl: usize,
+    /// The input row of output row 0's window start.
+    offset: usize,
+}
+
+/// A pass over rows of `inner` values (an axis that is not the last), on one
+/// tile of every row: output row `i` from input rows `offset + i ..`.
+fn rows(src: &[f64], dst: &mut [f64], tile: &Tile, m: usize, kernel: &Kernel1d, integers: bool) {
+    let Tile {
+        inner,
+        t0,
+        tl,
+        offset,
+    } = *tile;
+    let row = |r: usize| &src[r * inner + t0..r * inner + t0 + tl];
+    match kernel {
+        Kernel1d::Weights(w) => {
+            let k = w.len();
+            let c = k / 2;
+            let sym = symmetry(w);
+            for i in 0..m {
+                let out = &mut dst[i * inner + t0..i * inner + t0 + tl];
+                let base = offset + i;
+                match sym {
+                    Symmetry::Symmetric | Symmetry::Antisymmetric => {
+                        for (o, v) in out.iter_mut().zip(row(base + c)) {
+                            *o = v * w[c];
+                        }
+                        for (j, &wj) in w[..c].iter().enumerate() {
+                            let (a, b) = (row(base + j), row(base + k - 1 - j));
+                            if sym == Symmetry::Symmetric {
+                                for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+                                    *o += (a + b) * wj;
+                                }
+                            } else {
+                                for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+                                    *o += (a - b) * wj;
+                                }
+                            }
+                        }
+                    }
+                    Symmetry::None => {
+                        for (o, v) in out.iter_mut().zip(row(base + k - 1)) {
+                            *o = v * w[k - 1];
+                        }
+                        for (j, wj) in w[..k - 1].iter().enumerate() {
+                            for (o, v) in out.iter_mut().zip(row(base + j)) {
+                                *o += v * wj;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Kernel1d::Uniform(size) if !integers => {
+            let div = *size as f64;
+            for i in 0..m {
+                let out = &mut dst[i * inner + t0..i * inner + t0 + tl];
+                out.copy_from_slice(row(offset + i));
+                for j in 1..*size {
+                    for (o, v) in out.iter_mut().zip(row(offset + i + j)) {
+                        *o += v;
+                    }
+                }
+                for o in out.iter_mut() {
+                    *o /= div;
+                }
+            }
+        }
+        Kernel1d::Uniform(size) => {
+            let size = *size;
+            let div = size as f64;
+            let mut sum = vec![0.0; tl];
+            for j in 0..size {
+                for (s, v) in sum.iter_mut().zip(row(offset + j)) {
+                    *s += v;
+                }
+            }
+            for i in 0..m {
+                if i > 0 {
+                    let (new, old) = (row(offset + i + size - 1), row(offset + i - 1));
+                    for ((s, n), o) in sum.iter_mut().zip(new).zip(old) {
+                        *s += n - o;
+                    }
+                }
+                let out = &mut dst[i * inner + t0..i * inner + t0 + tl];
+                for (o, s) in out.iter_mut().zip(&sum) {
+                    *o = s / div;
+                }
+            }
+        }
+    }
+}
+
+/// scipy's `NI_Correlate` on a padded `f64` block: every output voxel is
+/// `0 + w0 * x0 + w1 * x1 + …` over the weights whose magnitude exceeds
+/// `f64::EPSILON`, in C order.
+fn correlate_dense(
+    buf: &[f64],
+    pshape: &[usize],
+    depth: &[usize],
+    weights: &ArrayD<f64>,
+    origin: &[isize],
+    out_shape: &[usize],
+) -> Vec<f64> {
+    let ndim = pshape.len();
+    let strides = c_strides(pshape);
+    // Per weight: its value and the flat padded offset of its first read.
+    let taps: Vec<(f64, usize)> = weights
+        .indexed_iter()
+        .filter(|(_, w)| w.abs() > f64::EPSILON)
+        .map(|(j, &w)| {
+            let offset = (0..ndim)
+                .map(|k| {
+                    let left = (weights.shape()[k] / 2) as isize + origin[k];
+                    (depth[k] as isize - left + j[k] as isize) as usize * strides[k]
+                })
+                .sum();
+            (w, offset)
+        })
+        .collect();
+    let row_len = out_shape[ndim - 1];
+    let mut out = Vec::with_capacity(out_shape.iter().product());
+    for_each_row(out_shape, |index| {
+        let base: usize = index.iter().zip(&strides).map(|(i, s)| i * s).sum();
+        let at = out.len();
+        out.resize(at + row_len, 0.0);
+        let dst = &mut out[at..];
+        for &(w, offset) in &taps {
+            let src = &buf[base + offset..base + offset + row_len];
+            for (o, v) in dst.iter_mut().zip(src) {
+                *o += w * v;
+            }
+        }
+    });
+    out
+}
+
+/// The options every linear filter builder shares (boundary modes and chunks)
+/// and its `apply` (in memory) and `lazy` (chunked [`Source`]) forms, for a
+/// builder with fields `modes: Vec<BoundaryMode>`, `chunks: Option<Vec<usize>>`
+/// and a method `filter(&self, ndim) -> Result<Filter>`.
+macro_rules! linear_filter_api {
+    ($t:ty) => {
+        impl $t {
+            /// The boundary mode on every axis (default
+            /// [`BoundaryMode::Reflect`](crate::BoundaryMode::Reflect), as
+            /// scipy); `Constant(cval)` extends lines with `cval`.
+            pub fn mode(mut self, mode: $crate::BoundaryMode) -> Self {
+                self.modes = vec![mode];
+                self
+            }
+
+            /// One boundary mode per axis, as scipy's `mode=(…)`.
+            pub fn modes(mut self, modes: &[$crate::BoundaryMode]) -> Self {
+                self.modes = modes.to_vec();
+                self
+            }
+
+            /// The chunk shape of the computation (default: the source's
+            /// native chunks for [`Self::lazy`], a split of the array over the
+            /// threads for [`Self::apply`]). Results do not depend on it.
+            pub fn chunks(mut self, chunks: &[usize]) -> Self {
+                self.chunks = Some(chunks.to_vec());
+                self
+            }
+
+            /// The filtered array, in memory, with output element type `U`
+            /// (scipy's default output is the input's type).
+            pub fn apply<T: $crate::Element, U: $crate::ndfilters::FilterOutput>(
+                &self,
+                input: &ndarray::ArrayViewD<'_, T>,
+            ) -> $crate::Result<ndarray::ArrayD<U>> {
+                $crate::ndfilters::linear::apply(
+                    self.filter(input.ndim())?,
+                    input,
+                    self.chunks.as_deref(),
+                )
+            }
+
+            /// The filtered `source` as a lazy [`Source`](crate::Source):
+            /// reading a region computes the chunks it needs, each from its
+            /// input chunk and a halo; equal to [`Self::apply`] at any chunking.
+            pub fn lazy<S: $crate::Source, U: $crate::ndfilters::FilterOutput>(
+                &self,
+                source: S,
+            ) -> $crate::Result<impl $crate::Source<Elem = U>> {
+                let filter = self.filter(source.ndim())?;
+                $crate::ndfilters::linear::lazy(filter, source, self.chunks.as_deref())
+            }
+        }
+    };
+}
