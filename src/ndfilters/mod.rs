@@ -6,5 +6,7 @@
 //! scipy's `origin` convention.
 
 mod footprint;
+pub(crate) mod rank;
 
 pub use footprint::Footprint;
+pub use rank::{RankFilter, RankKind};
