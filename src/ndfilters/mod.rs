@@ -39,6 +39,7 @@ mod derivatives;
 mod footprint;
 mod gaussian;
 mod uniform;
+pub(crate) mod rank;
 
 pub use cast::FilterOutput;
 pub use correlate::{Convolve, Convolve1d, Correlate, Correlate1d};
@@ -46,3 +47,4 @@ pub use derivatives::{Laplace, Prewitt, Sobel};
 pub use footprint::Footprint;
 pub use gaussian::{gaussian_kernel, GaussianFilter, GaussianGradientMagnitude, GaussianLaplace};
 pub use uniform::UniformFilter;
+pub use rank::{RankFilter, RankKind};

@@ -1,0 +1,103 @@
+//! The rank kernel: the value of a given rank among the footprint's elements.
+
+use ndarray::{ArrayD, ArrayViewD};
+use rayon::prelude::*;
+
+use super::{block_offsets, from_vec, BlockGeometry};
+use crate::engine::Element;
+use crate::ndfilters::Footprint;
+use crate::Result;
+
+/// The element of rank `rank` of every footprint neighbourhood of a padded block.
+///
+/// The neighbourhood is gathered in the footprint's C order and partitioned
+/// with Hoare's scheme around its first element, as scipy does, so even
+/// unordered values (NaN) give scipy's answer.
+pub(crate) fn rank<T: Element>(
+    padded: ArrayViewD<'_, T>,
+    pad: &[usize],
+    out_shape: &[usize],
+    footprint: &Footprint,
+    rank: usize,
+) -> Result<ArrayD<T>> {
+    let padded = padded.as_standard_layout();
+    let geometry = BlockGeometry::new(padded.shape(), pad, out_shape);
+    let offsets = block_offsets(&geometry, footprint);
+    let data = padded.as_slice().unwrap_or(&[]);
+    let mut out = vec![T::zero(); out_shape.iter().product()];
+    let nx = *out_shape.last().unwrap_or(&1);
+    if !out.is_empty() {
+        out.par_chunks_mut(nx).enumerate().for_each_init(
+            || vec![T::zero(); offsets.len()],
+            |buffer, (row, out_row)| {
+                let base = geometry.row_base(row);
+                for (x, o) in out_row.iter_mut().enumerate() {
+                    let at = base + x;
+                    for (b, &off) in buffer.iter_mut().zip(&offsets) {
+                        *b = data[at + off];
+                    }
+                    *o = select(buffer, rank);
+                }
+            },
+        );
+    }
+    from_vec(out_shape, out)
+}
+
+/// The element of rank `rank` (0-based, `rank < values.len()`): Hoare
+/// partitions around the first element of the remaining range.
+pub(crate) fn select<T: PartialOrd + Copy>(values: &mut [T], rank: usize) -> T {
+    let (mut lo, mut hi, mut rank) = (0, values.len() - 1, rank);
+    while lo < hi {
+        let pivot = values[lo];
+        let mut i = lo;
+        let mut j = hi;
+        loop {
+            while j > lo && values[j] > pivot {
+                j -= 1;
+            }
+            while i < hi && values[i] < pivot {
+                i += 1;
+            }
+            if i < j {
+                values.swap(i, j);
+                i += 1;
+                j -= 1;
+            } else {
+                break;
+            }
+        }
+        let left = j - lo + 1;
+        if rank < left {
+            hi = j;
+        } else {
+            lo = j + 1;
+            rank -= left;
+        }
+    }
+    values[lo]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::select;
+
+    #[test]
+    fn select_finds_every_rank() {
+        let values = [5, 1, 4, 1, 5, 9, 2, 6, 5, 3];
+        let mut sorted = values;
+        sorted.sort_unstable();
+        for (rank, &expected) in sorted.iter().enumerate() {
+            let mut buffer = values;
+            assert_eq!(select(&mut buffer, rank), expected);
+        }
+    }
+
+    #[test]
+    fn select_survives_nan() {
+        let mut buffer = [f64::NAN, 1.0, f64::NAN, 0.5];
+        for rank in 0..4 {
+            let _ = select(&mut buffer, rank);
+        }
+    }
+}
