@@ -3,7 +3,8 @@
 //! [`map_overlap`](crate::map_overlap), equal to scipy at any chunking.
 //!
 //! The shape a filter reads around each voxel is a [`Footprint`], placed with
-//! scipy's `origin` convention.
+//! scipy's `origin` convention. Global thresholds ([`Threshold`]) follow
+//! scikit-image's and are computed from chunked reductions.
 //!
 //! The linear filters ([`GaussianFilter`], [`GaussianGradientMagnitude`],
 //! [`GaussianLaplace`], [`UniformFilter`], [`Sobel`], [`Prewitt`],
@@ -40,6 +41,8 @@ mod footprint;
 mod gaussian;
 mod uniform;
 pub(crate) mod rank;
+mod threshold;
+mod threshold_hist;
 
 pub use cast::FilterOutput;
 pub use correlate::{Convolve, Convolve1d, Correlate, Correlate1d};
@@ -48,3 +51,7 @@ pub use footprint::Footprint;
 pub use gaussian::{gaussian_kernel, GaussianFilter, GaussianGradientMagnitude, GaussianLaplace};
 pub use uniform::UniformFilter;
 pub use rank::{RankFilter, RankKind};
+pub use threshold::{
+    above, threshold_isodata, threshold_li, threshold_mean, threshold_otsu, threshold_triangle,
+    threshold_yen, Threshold, ThresholdMethod,
+};
