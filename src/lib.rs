@@ -47,3 +47,4 @@ pub use engine::{
 };
 pub use error::{Error, Result};
 pub use ndmeasure::{label, Connectivity, Label, LabelValue, Structure};
+pub use ndmeasure::{RegionProps, RegionTable};

@@ -18,6 +18,7 @@ mod gather;
 pub mod label;
 mod labels;
 mod measurements;
+mod regionprops;
 pub(crate) mod sparse;
 mod stats;
 
@@ -25,4 +26,5 @@ pub use find_objects::{dense_objects, find_objects, find_objects_chunked};
 pub use label::{label, Connectivity, Label, LabelSource, Prepared, Structure};
 pub use labels::LabelValue;
 pub use measurements::{Measure, Measurements};
+pub use regionprops::{Column, Property, RegionAccumulator, RegionProps, RegionTable};
 pub use stats::{Bins, LabelStats};

@@ -1,0 +1,347 @@
+//! The one-pass per-label accumulator of the region properties: counts,
+//! bounding boxes, raw spatial moments, intensity statistics and weighted
+//! moments, accumulated run by run and merged across chunks.
+//!
+//! Moments are kept about a per-object origin (the first voxel the chunk met)
+//! so that sums of high powers stay small; merging moves one side's moments to
+//! the other's origin with the binomial theorem.
+
+use std::sync::Arc;
+
+use ndarray::ArrayViewD;
+
+use crate::engine::Element;
+use crate::ndmeasure::labels::LabelValue;
+use crate::ndmeasure::regionprops::extra::RegionAccumulator;
+use crate::ndmeasure::regionprops::moments::{power_sums, shift};
+use crate::ndmeasure::sparse::{merge_sorted, scan_runs, Partial};
+
+/// What one pass accumulates, decided from the requested properties.
+#[derive(Clone)]
+pub(crate) struct Plan {
+    /// Number of axes of the label image (2 or 3).
+    pub ndim: usize,
+    /// Highest power per axis of the spatial moments (0: none).
+    pub order: usize,
+    /// Number of intensity channels (0: no intensity image).
+    pub channels: usize,
+    /// Whether intensity extrema, sums and variances are wanted.
+    pub stats: bool,
+    /// Highest power per axis of the intensity-weighted moments (0: none).
+    pub weighted_order: usize,
+    /// User accumulators.
+    pub extras: Vec<Arc<dyn RegionAccumulator>>,
+}
+
+impl Plan {
+    fn moments_len(&self, order: usize) -> usize {
+        if order == 0 {
+            0
+        } else {
+            (order + 1).pow(self.ndim as u32)
+        }
+    }
+}
+
+/// Intensity statistics and weighted moments of one channel of one object.
+#[derive(Clone, Debug)]
+pub(crate) struct Channel {
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+    /// Mean and sum of squared deviations (Chan's merge), valid once sealed.
+    pub mean: f64,
+    pub m2: f64,
+    /// While scanning one chunk: the value sums are shifted by `shift`.
+    shift: f64,
+    shifted_sum: f64,
+    shifted_sq: f64,
+    /// Raw intensity-weighted moments about the object's origin.
+    pub weighted: Vec<f64>,
+}
+
+/// Everything one pass knows about one object.
+#[derive(Clone, Debug)]
+pub(crate) struct RegionAcc {
+    pub count: u64,
+    /// Smallest and largest coordinate along every axis (inclusive).
+    pub lo: Vec<usize>,
+    pub hi: Vec<usize>,
+    /// The point the moments are taken about.
+    pub origin: Vec<i64>,
+    /// Raw moments about `origin`, C order over per-axis powers `0..=order`.
+    pub moments: Vec<f64>,
+    pub channels: Vec<Channel>,
+    /// The states of the user accumulators, one after the other.
+    pub extra: Vec<f64>,
+}
+
+impl RegionAcc {
+    fn new(plan: &Plan) -> Self {
+        let weighted = plan.moments_len(plan.weighted_order);
+        let channel = Channel {
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            sum: 0.0,
+            mean: 0.0,
+            m2: 0.0,
+            shift: f64::NAN,
+            shifted_sum: 0.0,
+            shifted_sq: 0.0,
+            weighted: vec![0.0; weighted],
+        };
+        let mut extra = Vec::new();
+        for e in &plan.extras {
+            let start = extra.len();
+            extra.resize(start + e.state_len(), 0.0);
+            e.init(&mut extra[start..]);
+        }
+        RegionAcc {
+            count: 0,
+            lo: vec![usize::MAX; plan.ndim],
+            hi: vec![0; plan.ndim],
+            origin: vec![0; plan.ndim],
+            moments: vec![0.0; plan.moments_len(plan.order)],
+            channels: vec![
+                channel;
+                if plan.stats || weighted > 0 {
+                    plan.channels
+                } else {
+                    0
+                }
+            ],
+            extra,
+        }
+    }
+
+    /// Turns the chunk's shifted value sums into mean and M2.
+    fn seal(&mut self) {
+        let n = self.count as f64;
+        for c in &mut self.channels {
+            c.mean = c.shift + c.shifted_sum / n;
+            c.m2 = (c.shifted_sq - c.shifted_sum * c.shifted_sum / n).max(0.0);
+        }
+    }
+
+    /// Adds the accumulator of a disjoint set of voxels of the same object.
+    pub(crate) fn merge(&mut self, mut other: RegionAcc, plan: &Plan) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = other;
+            return;
+        }
+        let delta: Vec<f64> = other
+            .origin
+            .iter()
+            .zip(&self.origin)
+            .map(|(b, a)| (b - a) as f64)
+            .collect();
+        shift(&mut other.moments, plan.ndim, plan.order, &delta);
+        for (a, b) in self.moments.iter_mut().zip(&other.moments) {
+            *a += b;
+        }
+        let (na, nb) = (self.count as f64, other.count as f64);
+        let n = na + nb;
+        for (a, mut b) in self.channels.iter_mut().zip(other.channels) {
+            a.min = a.min.min(b.min);
+            a.max = a.max.max(b.max);
+            a.sum += b.sum;
+            let d = b.mean - a.mean;
+            a.mean += d * nb / n;
+            a.m2 += b.m2 + d * d * na * nb / n;
+            shift(&mut b.weighted, plan.ndim, plan.weighted_order, &delta);
+            for (x, y) in a.weighted.iter_mut().zip(&b.weighted) {
+                *x += y;
+            }
+        }
+        let mut start = 0;
+        for e in &plan.extras {
+            let len = e.state_len();
+            e.merge(
+                &mut self.extra[start..start + len],
+                &other.extra[start..start + len],
+            );
+            start += len;
+        }
+        for d in 0..plan.ndim {
+            self.lo[d] = self.lo[d].min(other.lo[d]);
+            self.hi[d] = self.hi[d].max(other.hi[d]);
+        }
+        self.count += other.count;
+    }
+}
+
+/// Merges two partials of region accumulators.
+pub(crate) fn merge(
+    a: Partial<RegionAcc>,
+    b: Partial<RegionAcc>,
+    plan: &Plan,
+) -> Partial<RegionAcc> {
+    merge_sorted(a, b, |x, y| x.merge(y, plan))
+}
+
+/// Accumulates one block of labels starting at `origin`, with its intensity
+/// block (the labels' shape plus a trailing channel axis of `plan.channels`
+/// entries, C-contiguous) when the plan needs one.
+pub(crate) fn scan_block<L: LabelValue, T: Element>(
+    labels: &ArrayViewD<'_, L>,
+    intensity: Option<&[T]>,
+    origin: &[usize],
+    plan: &Plan,
+) -> Partial<RegionAcc> {
+    let row_len = labels.shape().last().copied().unwrap_or(1);
+    let channels = plan.channels.max(1);
+    let mut coords = vec![0usize; plan.ndim];
+    let mut scratch = Vec::new();
+    let mut partial = scan_runs(
+        labels,
+        false,
+        |_| RegionAcc::new(plan),
+        |acc, row, r, run| {
+            for d in 0..plan.ndim - 1 {
+                coords[d] = origin[d] + row[d];
+            }
+            let last = plan.ndim - 1;
+            coords[last] = origin[last] + run.start;
+            let values = intensity.map(|v| {
+                let start = (r * row_len + run.start) * channels;
+                &v[start..start + run.len() * channels]
+            });
+            add_run(acc, plan, &coords, run.len(), values, &mut scratch);
+        },
+    );
+    for (_, acc) in &mut partial {
+        acc.seal();
+    }
+    partial
+}
+
+/// Adds the run of `len` voxels starting at `coords` along the last axis.
+fn add_run<T: Element>(
+    acc: &mut RegionAcc,
+    plan: &Plan,
+    coords: &[usize],
+    len: usize,
+    values: Option<&[T]>,
+    scratch: &mut Vec<f64>,
+) {
+    let ndim = plan.ndim;
+    let last = ndim - 1;
+    if acc.count == 0 {
+        for (o, &c) in acc.origin.iter_mut().zip(coords) {
+            *o = c as i64;
+        }
+    }
+    acc.count += len as u64;
+    for (d, &c) in coords[..last].iter().enumerate() {
+        acc.lo[d] = acc.lo[d].min(c);
+        acc.hi[d] = acc.hi[d].max(c);
+    }
+    acc.lo[last] = acc.lo[last].min(coords[last]);
+    acc.hi[last] = acc.hi[last].max(coords[last] + len - 1);
+
+    // Products of the powers of the other axes' offsets, C order.
+    let mut outer = [0.0f64; 16];
+    let outer_len = |order: usize| (order + 1).pow(last as u32);
+    let fill_outer = |outer: &mut [f64; 16], order: usize| {
+        outer[0] = 1.0;
+        let mut n = 1;
+        for (&c, &o) in coords[..last].iter().zip(&acc.origin) {
+            let y = (c as i64 - o) as f64;
+            for i in (0..n).rev() {
+                let w = outer[i];
+                let mut p = w;
+                for k in 0..=order {
+                    outer[i * (order + 1) + k] = p;
+                    p *= y;
+                }
+            }
+            n *= order + 1;
+        }
+    };
+    let x0 = coords[last] as i64 - acc.origin[last];
+    if plan.order > 0 {
+        fill_outer(&mut outer, plan.order);
+        let sums = power_sums(x0, len as i64, plan.order);
+        let stride = plan.order + 1;
+        for (i, &w) in outer[..outer_len(plan.order)].iter().enumerate() {
+            let row = &mut acc.moments[i * stride..(i + 1) * stride];
+            for (m, s) in row.iter_mut().zip(&sums) {
+                *m += w * s;
+            }
+        }
+    }
+    let nch = plan.channels;
+    if let Some(values) = values {
+        if plan.weighted_order > 0 {
+            fill_outer(&mut outer, plan.weighted_order);
+        }
+        add_values(
+            acc,
+            plan,
+            &outer[..outer_len(plan.weighted_order)],
+            x0,
+            values,
+        );
+    }
+    if !plan.extras.is_empty() {
+        scratch.clear();
+        scratch.extend(values.unwrap_or(&[]).iter().map(|v| v.as_f64()));
+        let mut start = 0;
+        for e in &plan.extras {
+            let n = e.state_len();
+            e.add_run(&mut acc.extra[start..start + n], coords, len, scratch, nch);
+            start += n;
+        }
+    }
+}
+
+/// Adds the intensity values of a run (channels interleaved) whose first
+/// voxel is `x0` past the origin along the last axis; `outer` holds the
+/// products of the powers of the other axes' offsets.
+fn add_values<T: Element>(acc: &mut RegionAcc, plan: &Plan, outer: &[f64], x0: i64, values: &[T]) {
+    let nch = plan.channels;
+    for (c, ch) in acc.channels.iter_mut().enumerate() {
+        if ch.shift.is_nan() {
+            ch.shift = values[c].as_f64();
+        }
+        let (mut lo, mut hi) = (ch.min, ch.max);
+        let (mut raw, mut s, mut sq) = (0.0, 0.0, 0.0);
+        let mut w = [0.0f64; 4];
+        let order = plan.weighted_order;
+        for (i, v) in values.iter().skip(c).step_by(nch).enumerate() {
+            let v = v.as_f64();
+            if plan.stats {
+                lo = lo.min(v);
+                hi = hi.max(v);
+                let d = v - ch.shift;
+                s += d;
+                sq += d * d;
+            }
+            raw += v;
+            if order > 0 {
+                let t = (x0 + i as i64) as f64;
+                let mut p = v;
+                for wk in w.iter_mut().take(order + 1) {
+                    *wk += p;
+                    p *= t;
+                }
+            }
+        }
+        ch.min = lo;
+        ch.max = hi;
+        ch.sum += raw;
+        ch.shifted_sum += s;
+        ch.shifted_sq += sq;
+        if order > 0 {
+            let stride = order + 1;
+            for (i, &o) in outer.iter().enumerate() {
+                for (m, wk) in ch.weighted[i * stride..(i + 1) * stride].iter_mut().zip(&w) {
+                    *m += o * wk;
+                }
+            }
+        }
+    }
+}

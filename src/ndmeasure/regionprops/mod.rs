@@ -1,0 +1,390 @@
+//! scikit-image's `regionprops_table`, blockwise: [`RegionProps`] computes the
+//! region properties of every object of a label image of any size, with
+//! scikit-image 0.26's names, definitions, column names and `spacing`.
+//!
+//! The one-pass properties (counts, bounding boxes, centroids, moments,
+//! inertia, intensity statistics, weighted moments) accumulate chunk by chunk
+//! into a sparse per-label accumulator, merged across chunks in a tree; every
+//! derived property follows in closed form. Properties that need each object's
+//! image ([`Property::needs_object_image`]) take a second pass over the objects'
+//! bounding boxes.
+//!
+//! ```
+//! use ndarray::array;
+//! use tesserae::ndmeasure::RegionProps;
+//! use tesserae::{ArraySource, Executor};
+//!
+//! let labels = array![[1u8, 1, 0, 0], [1, 1, 0, 2], [0, 0, 0, 2]].into_dyn();
+//! let labels = ArraySource::new(labels).with_chunks(&[2, 2])?;
+//! let table = RegionProps::new()
+//!     .properties(&["label", "area", "centroid"])?
+//!     .run::<_, ArraySource<u8>>(&Executor::new(), &labels, None)?;
+//! assert_eq!(table.names(), ["label", "area", "centroid-0", "centroid-1"]);
+//! assert_eq!(table.float("area"), Some(&[4.0, 2.0][..]));
+//! assert_eq!(table.float("centroid-0"), Some(&[0.5, 1.5][..]));
+//! # Ok::<(), tesserae::Error>(())
+//! ```
+
+mod accumulate;
+mod derive;
+mod extra;
+mod moments;
+mod property;
+mod table;
+
+use std::sync::Arc;
+
+use crate::engine::{ChunkGrid, Executor, Region, Source};
+use crate::error::{Error, Result};
+use crate::ndmeasure::labels::LabelValue;
+use accumulate::{merge, scan_block, Plan, RegionAcc};
+use derive::Object;
+
+pub use extra::RegionAccumulator;
+pub use property::Property;
+pub use table::{Column, RegionTable};
+
+/// Configures a region-properties table: which properties, the voxel size,
+/// the chunking, user accumulators.
+///
+/// The default property set is scikit-image's (`label`, `bbox`). Only the
+/// passes the requested properties need are run.
+///
+/// ```
+/// use ndarray::array;
+/// use tesserae::ndmeasure::{Property, RegionProps};
+/// use tesserae::{ArraySource, Executor};
+///
+/// let labels = ArraySource::new(array![[1u16, 1, 1], [0, 2, 0]].into_dyn());
+/// let intensity = ArraySource::new(array![[1.0f32, 2.0, 6.0], [9.0, 4.0, 9.0]].into_dyn());
+/// let table = RegionProps::new()
+///     .with(&[Property::Label, Property::IntensityMean, Property::Area])
+///     .spacing(&[2.0, 0.5])
+///     .run(&Executor::new(), &labels, Some(&intensity))?;
+/// assert_eq!(table.float("intensity_mean"), Some(&[3.0, 4.0][..]));
+/// assert_eq!(table.float("area"), Some(&[3.0, 1.0][..]));
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct RegionProps {
+    properties: Vec<Property>,
+    spacing: Option<Vec<f64>>,
+    chunks: Option<Vec<usize>>,
+    extras: Vec<Arc<dyn RegionAccumulator>>,
+}
+
+impl std::fmt::Debug for RegionProps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegionProps")
+            .field("properties", &self.properties)
+            .field("spacing", &self.spacing)
+            .field("chunks", &self.chunks)
+            .field(
+                "extras",
+                &self.extras.iter().map(|e| e.name()).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Default for RegionProps {
+    fn default() -> Self {
+        RegionProps {
+            properties: vec![Property::Label, Property::Bbox],
+            spacing: None,
+            chunks: None,
+            extras: Vec::new(),
+        }
+    }
+}
+
+impl RegionProps {
+    /// scikit-image's default properties, `label` and `bbox`.
+    pub fn new() -> Self {
+        RegionProps::default()
+    }
+
+    /// The properties, by their scikit-image names, in table order.
+    ///
+    /// ```
+    /// let err = tesserae::ndmeasure::RegionProps::new().properties(&["area", "volume"]);
+    /// assert!(err.unwrap_err().to_string().contains("unknown region property 'volume'"));
+    /// ```
+    pub fn properties<S: AsRef<str>>(self, names: &[S]) -> Result<Self> {
+        let properties = names
+            .iter()
+            .map(|n| n.as_ref().parse())
+            .collect::<Result<Vec<Property>>>()?;
+        Ok(self.with(&properties))
+    }
+
+    /// The properties, in table order.
+    pub fn with(mut self, properties: &[Property]) -> Self {
+        self.properties = properties.to_vec();
+        self
+    }
+
+    /// The voxel size along every axis (default: the label source's
+    /// [`Source::voxel_size`], else 1); scales the properties as
+    /// scikit-image's `spacing` does.
+    pub fn spacing(mut self, spacing: &[f64]) -> Self {
+        self.spacing = Some(spacing.to_vec());
+        self
+    }
+
+    /// Chunk shape of the pass (default: the label source's native chunks).
+    pub fn chunks(mut self, chunks: &[usize]) -> Self {
+        self.chunks = Some(chunks.to_vec());
+        self
+    }
+
+    /// Adds a user-defined one-pass property, after the built-in ones in the table.
+    pub fn extra(mut self, accumulator: Arc<dyn RegionAccumulator>) -> Self {
+        self.extras.push(accumulator);
+        self
+    }
+
+    /// The table of the objects of `labels` (2-D or 3-D, label 0 is
+    /// background), one row per label present in ascending order.
+    ///
+    /// `intensity` has the labels' shape, or that shape plus a trailing
+    /// channel axis (one column set per channel, scikit-image's `-c` suffix).
+    pub fn run<L, S>(
+        &self,
+        exec: &Executor,
+        labels: &L,
+        intensity: Option<&S>,
+    ) -> Result<RegionTable>
+    where
+        L: Source + ?Sized,
+        L::Elem: LabelValue,
+        S: Source + ?Sized,
+    {
+        let shape = labels.shape().to_vec();
+        let ndim = shape.len();
+        if ndim != 2 && ndim != 3 {
+            return Err(Error::InvalidArgument(format!(
+                "regionprops needs a 2-D or 3-D label image, not {ndim}-D"
+            )));
+        }
+        let channels = match intensity.map(|s| s.shape()) {
+            None => None,
+            Some(s) if s == &shape[..] => None,
+            Some(s) if s.len() == ndim + 1 && s[..ndim] == shape[..] => Some(s[ndim]),
+            Some(s) => {
+                return Err(Error::ShapeMismatch {
+                    expected: shape,
+                    found: s.to_vec(),
+                })
+            }
+        };
+        let spacing = self.resolve_spacing(labels)?;
+        self.check(ndim, intensity.is_some(), &spacing)?;
+        let plan = self.plan(
+            ndim,
+            channels.map_or(usize::from(intensity.is_some()), |c| c),
+        );
+        let grid = ChunkGrid::new(
+            &shape,
+            self.chunks.as_deref().unwrap_or(labels.chunk_shape()),
+        )?;
+        let wants_values = plan.stats || plan.weighted_order > 0 || !plan.extras.is_empty();
+        let intensity = intensity.filter(|_| wants_values);
+        let per_label = exec.map_reduce(
+            "regionprops",
+            grid.num_chunks(),
+            |i| {
+                let region = grid.chunk_region(&grid.chunk_index(i));
+                let values = match intensity {
+                    Some(source) => Some(read_values(source, &region, channels)?),
+                    None => None,
+                };
+                let mut out = None;
+                labels.read_view(&region, &mut |block| {
+                    out = Some(scan_block(&block, values.as_deref(), region.start(), &plan));
+                    Ok(())
+                })?;
+                out.ok_or_else(|| Error::Failed(format!("no labels read for chunk {region}")))
+            },
+            |a, b| merge(a, b, &plan),
+        )?;
+        // The object-image properties (Property::needs_object_image) are a
+        // second pass here, over the bounding boxes of `per_label`; `check`
+        // refuses them until that pass exists.
+        Ok(self.table(per_label.unwrap_or_default(), &plan, &spacing, channels))
+    }
+
+    fn resolve_spacing<L: Source + ?Sized>(&self, labels: &L) -> Result<Vec<f64>> {
+        let ndim = labels.ndim();
+        let spacing = match &self.spacing {
+            Some(s) => s.clone(),
+            None => labels
+                .voxel_size()
+                .map(|v| v.size().to_vec())
+                .filter(|s| s.len() == ndim)
+                .unwrap_or_else(|| vec![1.0; ndim]),
+        };
+        if spacing.len() != ndim || spacing.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(Error::InvalidArgument(format!(
+                "spacing {spacing:?} must hold {ndim} positive numbers"
+            )));
+        }
+        Ok(spacing)
+    }
+
+    /// Refuses the properties that cannot be computed for this input.
+    fn check(&self, ndim: usize, has_intensity: bool, spacing: &[f64]) -> Result<()> {
+        for &p in &self.properties {
+            if p.only_2d() && ndim != 2 {
+                return Err(Error::InvalidArgument(format!(
+                    "region property '{p}' is defined for 2-D images only"
+                )));
+            }
+            if p.needs_intensity() && !has_intensity {
+                return Err(Error::InvalidArgument(format!(
+                    "region property '{p}' needs an intensity image"
+                )));
+            }
+            if matches!(p, Property::MomentsHu | Property::MomentsWeightedHu)
+                && spacing.iter().any(|&s| s != 1.0)
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "region property '{p}' supports a spacing of 1 only (as scikit-image)"
+                )));
+            }
+            if p.needs_object_image() {
+                return Err(Error::InvalidArgument(format!(
+                    "region property '{p}' needs the object-image pass, not available in this build"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn plan(&self, ndim: usize, channels: usize) -> Plan {
+        use Property::*;
+        let wants = |set: &[Property]| self.properties.iter().any(|p| set.contains(p));
+        let order = if wants(&[
+            Moments,
+            MomentsCentral,
+            MomentsNormalized,
+            MomentsHu,
+            InertiaTensor,
+            InertiaTensorEigvals,
+            AxisMajorLength,
+            AxisMinorLength,
+            Eccentricity,
+            Orientation,
+        ]) {
+            3
+        } else if wants(&[Centroid, CentroidLocal]) {
+            1
+        } else {
+            0
+        };
+        let weighted_order = if wants(&[
+            MomentsWeighted,
+            MomentsWeightedCentral,
+            MomentsWeightedNormalized,
+            MomentsWeightedHu,
+        ]) {
+            3
+        } else if wants(&[CentroidWeighted, CentroidWeightedLocal]) {
+            1
+        } else {
+            0
+        };
+        Plan {
+            ndim,
+            order,
+            channels,
+            stats: wants(&[IntensityMin, IntensityMax, IntensityMean, IntensityStd]),
+            weighted_order,
+            extras: self.extras.clone(),
+        }
+    }
+
+    fn table(
+        &self,
+        per_label: Vec<(u64, RegionAcc)>,
+        plan: &Plan,
+        spacing: &[f64],
+        channels: Option<usize>,
+    ) -> RegionTable {
+        let ndim = plan.ndim;
+        let mut table = RegionTable::default();
+        for &p in &self.properties {
+            let names = p.columns(ndim, channels);
+            let n = per_label.len();
+            for name in names {
+                let kind = match p {
+                    Property::Label => Column::UInt(Vec::with_capacity(n)),
+                    p if p.is_integer() => Column::Int(Vec::with_capacity(n)),
+                    _ => Column::Float(Vec::with_capacity(n)),
+                };
+                table.push(name, kind);
+            }
+        }
+        for e in &self.extras {
+            let shape: &[usize] = if e.num_values() == 1 {
+                &[]
+            } else {
+                &[e.num_values()]
+            };
+            for name in property::column_names(e.name(), shape) {
+                table.push(name, Column::Float(Vec::with_capacity(per_label.len())));
+            }
+        }
+        for (label, acc) in &per_label {
+            let object = Object::new(acc, plan, spacing, channels);
+            let mut column = 0;
+            for &p in &self.properties {
+                if p == Property::Label {
+                    table.append_uint(column, *label);
+                    column += 1;
+                    continue;
+                }
+                for v in object.values(p) {
+                    table.append(column, v);
+                    column += 1;
+                }
+            }
+            let mut start = 0;
+            for e in &self.extras {
+                let len = e.state_len();
+                let mut values = e.finish(&acc.extra[start..start + len]);
+                values.resize(e.num_values(), f64::NAN);
+                for v in values {
+                    table.append(column, v);
+                    column += 1;
+                }
+                start += len;
+            }
+        }
+        table
+    }
+}
+
+/// Reads the intensity of `region` (all channels) as a C-contiguous vector.
+fn read_values<S: Source + ?Sized>(
+    source: &S,
+    region: &Region,
+    channels: Option<usize>,
+) -> Result<Vec<S::Elem>> {
+    let region = match channels {
+        None => region.clone(),
+        Some(c) => {
+            let mut start = region.start().to_vec();
+            let mut shape = region.shape().to_vec();
+            start.push(0);
+            shape.push(c);
+            Region::new(start, shape)
+        }
+    };
+    let mut out = Vec::new();
+    source.read_view(&region, &mut |view| {
+        out = view.iter().copied().collect();
+        Ok(())
+    })?;
+    Ok(out)
+}
