@@ -13,7 +13,8 @@
 //! `TESSERAE_LABEL_MEDIANS=N` skips criterion and prints the median Mvox/s of
 //! N runs of every configuration, one line each, for side-by-side tables with
 //! the peers; `TESSERAE_LABEL_ONLY=name,...` picks workloads, and
-//! `TESSERAE_LABEL_BENCH` the folder of the volumes (default
+//! `TESSERAE_LABEL_CONFIGS=part,...` the configurations whose name contains
+//! one of the parts, and `TESSERAE_LABEL_BENCH` the folder of the volumes (default
 //! /tmp/tesserae-label-bench).
 
 use std::path::PathBuf;
@@ -112,6 +113,9 @@ fn main() {
     let only: Option<Vec<String>> = std::env::var("TESSERAE_LABEL_ONLY")
         .ok()
         .map(|s| s.split(',').map(String::from).collect());
+    let configs_only: Option<Vec<String>> = std::env::var("TESSERAE_LABEL_CONFIGS")
+        .ok()
+        .map(|s| s.split(',').map(String::from).collect());
     let medians: Option<usize> = std::env::var("TESSERAE_LABEL_MEDIANS")
         .ok()
         .and_then(|s| s.parse().ok());
@@ -136,6 +140,12 @@ fn main() {
         let configs = configs(&image, &chunks, &one, &two);
         if let Some(n) = medians {
             for (config, run) in &configs {
+                if configs_only
+                    .as_ref()
+                    .is_some_and(|o| !o.iter().any(|c| config.contains(c.as_str())))
+                {
+                    continue;
+                }
                 let mut rates: Vec<f64> = (0..n.max(1))
                     .map(|_| {
                         let start = Instant::now();

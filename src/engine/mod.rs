@@ -23,6 +23,7 @@ pub use overlap::{map_overlap, Block, BoundaryMode, MapOverlap, MapOverlapBuilde
 pub use reduce::{max, min, min_max, reduce, sum, Accumulator, MinMax, Sum};
 pub use region::Region;
 pub(crate) use sink::check_write;
+pub(crate) use sink::zeroed;
 pub use sink::{ArraySink, Sink};
 pub(crate) use source::{check_chunks, check_region};
 pub use source::{ArraySource, Source, VoxelSize};

@@ -4,8 +4,8 @@ use ndarray::ArrayViewD;
 
 use crate::engine::{ChunkGrid, Executor, Region, Source};
 use crate::error::Result;
-use crate::ndmeasure::labels::LabelValue;
-use crate::ndmeasure::sparse::{merge_sorted, par_slabs, scan_runs, Partial};
+use crate::ndmeasure::labels::{LabelValue, SlotTable};
+use crate::ndmeasure::sparse::{label_range, merge_sorted, par_slabs, Partial};
 
 /// Inclusive lower and upper corners of a box, packed `[lo_0, …, lo_n, hi_0, …, hi_n]`.
 type Bounds = Vec<usize>;
@@ -98,29 +98,98 @@ pub fn dense_objects(objects: &[(u64, Region)]) -> Vec<Option<Region>> {
     dense
 }
 
+/// The boxes of the labels of one block whose first voxel sits at `origin`.
+///
+/// One pass over each row tracks the label being seen and the last voxel
+/// holding it, with no branch on background voxels: the box of a label is
+/// updated only when the row switches to another non-zero label and at the
+/// row's end, so a row costs a compare and a conditional move per voxel plus
+/// one update per label change, however fragmented its objects are.
 fn chunk_bounds<L: LabelValue>(labels: &ArrayViewD<'_, L>, origin: &[usize]) -> Partial<Bounds> {
     let ndim = labels.ndim();
-    let Some(last) = ndim.checked_sub(1) else {
+    if ndim == 0 || labels.is_empty() {
+        return Vec::new();
+    }
+    let Some((min, max)) = label_range(labels) else {
         return Vec::new();
     };
-    scan_runs(
-        labels,
-        false,
-        |_| {
+    let mut boxes = Boxes {
+        table: SlotTable::new(min, max, labels.len()),
+        next: 0,
+        found: Vec::new(),
+        origin,
+    };
+    let shape = labels.shape();
+    let mut lead = vec![0usize; ndim - 1];
+    let zero = L::zero();
+    let mut scratch = Vec::new();
+    for lane in labels.rows() {
+        let data: &[L] = match lane.to_slice() {
+            Some(s) => s,
+            None => {
+                scratch.clear();
+                scratch.extend(lane.iter().copied());
+                &scratch
+            }
+        };
+        let (mut current, mut lo, mut hi) = (zero, 0usize, 0usize);
+        for (x, &v) in data.iter().enumerate() {
+            if (v != current) & (v != zero) {
+                boxes.add(current, &lead, lo, hi);
+                (current, lo) = (v, x);
+            }
+            hi = if v == current { x } else { hi };
+        }
+        boxes.add(current, &lead, lo, hi);
+        for (c, &n) in lead.iter_mut().zip(shape).rev() {
+            *c += 1;
+            if *c < n {
+                break;
+            }
+            *c = 0;
+        }
+    }
+    boxes.found.sort_unstable_by_key(|(label, _)| *label);
+    boxes.found
+}
+
+/// The boxes found so far in a block.
+struct Boxes<'a> {
+    table: SlotTable,
+    next: u32,
+    found: Partial<Bounds>,
+    origin: &'a [usize],
+}
+
+impl Boxes<'_> {
+    /// Adds voxels `lo..=hi` of the row at `lead` (coordinates along the
+    /// leading axes) to the box of `value`; background and negative values
+    /// are not objects.
+    #[inline]
+    fn add<L: LabelValue>(&mut self, value: L, lead: &[usize], lo: usize, hi: usize) {
+        if value == L::zero() {
+            return;
+        }
+        let Some(label) = value.to_label() else {
+            return;
+        };
+        let ndim = lead.len() + 1;
+        let (slot, created) = self.table.slot(label, &mut self.next);
+        if created {
             let mut b = vec![usize::MAX; ndim];
             b.resize(2 * ndim, 0);
-            b
-        },
-        |b, row, _, run| {
-            for axis in 0..last {
-                let p = origin[axis] + row[axis];
-                b[axis] = b[axis].min(p);
-                b[ndim + axis] = b[ndim + axis].max(p);
-            }
-            b[last] = b[last].min(origin[last] + run.start);
-            b[ndim + last] = b[ndim + last].max(origin[last] + run.end - 1);
-        },
-    )
+            self.found.push((label, b));
+        }
+        let b = &mut self.found[slot as usize].1;
+        for (axis, &c) in lead.iter().enumerate() {
+            let p = self.origin[axis] + c;
+            b[axis] = b[axis].min(p);
+            b[ndim + axis] = b[ndim + axis].max(p);
+        }
+        let last = ndim - 1;
+        b[last] = b[last].min(self.origin[last] + lo);
+        b[ndim + last] = b[ndim + last].max(self.origin[last] + hi);
+    }
 }
 
 fn merge_bounds(a: &mut Bounds, b: Bounds) {

@@ -98,7 +98,7 @@ where
 }
 
 /// The smallest and largest non-negative label of a block, if any.
-fn label_range<L: LabelValue>(labels: &ArrayViewD<'_, L>) -> Option<(u64, u64)> {
+pub(crate) fn label_range<L: LabelValue>(labels: &ArrayViewD<'_, L>) -> Option<(u64, u64)> {
     let first = *labels.iter().next()?;
     let (lo, hi) = labels.fold((first, first), |(lo, hi), &v| {
         (if v < lo { v } else { lo }, if v > hi { v } else { hi })

@@ -13,7 +13,8 @@
 //!    component's key is the smallest first voxel of its members; ranking the
 //!    keys (a radix sort) gives exactly `scipy.ndimage.label`'s numbering, for
 //!    any chunking.
-//! 3. Per chunk, in parallel: map local to final labels and write. The
+//! 3. Per chunk, in parallel: map local to final labels and write (straight
+//!    into the sink's array when it is in memory, see `Sink::write_rows`). The
 //!    provisional labels of pass 1 are kept as runs (run-length encoded, a few
 //!    bytes per run: tiny for blob-like images) while they fit a byte budget;
 //!    chunks beyond it are read and labeled again, which costs one more kernel
@@ -402,11 +403,16 @@ impl<S: Source> Prepared<'_, S> {
                 None => label_chunk(source, &region, &structure, mode, false)?.0,
             };
             let lut = &final_label[offsets[c]..offsets[c + 1]];
+            let map = |l: u32| L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero);
+            let in_place = sink_ref.write_rows(&region, &mut |r, row| {
+                runs.write_row(r, row, L::zero(), map);
+            });
+            if let Some(written) = in_place {
+                return written;
+            }
             let mut buffer = lock(&buffers).pop().unwrap_or_default();
             buffer.resize(region.len(), L::zero());
-            runs.write(&mut buffer, L::zero(), |l| {
-                L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero)
-            });
+            runs.write(&mut buffer, L::zero(), map);
             drop(runs);
             let view = ArrayViewD::from_shape(region.shape(), &buffer[..])
                 .map_err(|e| Error::Failed(format!("chunk {region}: {e}")))?;

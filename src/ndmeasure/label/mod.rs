@@ -19,12 +19,12 @@ mod structure;
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{Element, Executor, Sink, Source};
+use crate::engine::{zeroed, Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::LabelValue;
 pub use chunked::Prepared;
 pub use lazy::LabelSource;
-use runs::{label_view, zeroed_labels, Mode, Plan};
+use runs::{label_view, Mode, Plan};
 pub use structure::{Connectivity, Structure};
 
 /// Labels the connected components of the non-zero voxels of `image`, as
@@ -244,7 +244,7 @@ impl Label {
         }
         let plan = Plan::new(&structure, image.shape());
         let runs = label_view(image.view(), &plan, self.mode())?;
-        let mut out = zeroed_labels(image.len());
+        let mut out = zeroed::<u32>(image.len());
         runs.write(&mut out, 0, |l| l);
         let out = ArrayD::from_shape_vec(image.shape().to_vec(), out)
             .map_err(|e| Error::Failed(format!("labels do not fit the image's shape: {e}")))?;

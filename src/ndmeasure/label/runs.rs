@@ -569,34 +569,6 @@ fn unite_full_rows(parent: &mut [u32], bits: &Bits, a: &[u64], b: &[u64], wa: us
     }
 }
 
-/// A zeroed label buffer of `len` voxels. Large buffers are fresh pages from
-/// the OS; on Linux they are advised to be transparent huge pages, so filling
-/// them costs one page fault per 2 MiB instead of per 4 KiB (numpy does the
-/// same for its arrays).
-pub(crate) fn zeroed_labels(len: usize) -> Vec<u32> {
-    let labels = vec![0u32; len];
-    #[cfg(target_os = "linux")]
-    advise_huge_pages(&labels);
-    labels
-}
-
-#[cfg(target_os = "linux")]
-fn advise_huge_pages(buffer: &[u32]) {
-    const HUGE: usize = 2 << 20;
-    let start = buffer.as_ptr() as usize;
-    let end = start + std::mem::size_of_val(buffer);
-    let first = start.next_multiple_of(HUGE);
-    let bytes = end.saturating_sub(first) / HUGE * HUGE;
-    if bytes > 0 {
-        // SAFETY: madvise only advises the kernel on how to back whole pages
-        // inside a live allocation this function borrows; it changes neither
-        // the contents nor the validity of the memory. A failure is harmless.
-        unsafe {
-            libc::madvise(first as *mut libc::c_void, bytes, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
 /// Voxels every segment of [`Runs::write`] writes at once.
 const SPAN: usize = 8;
 
@@ -677,6 +649,26 @@ impl Runs {
                 put(out, row + s, row + e, map(self.labels[j]));
                 done = row + e;
             }
+        }
+        let len = out.len();
+        put(out, done, len, background);
+    }
+
+    /// Writes row `r` alone, like [`Runs::write`]: `map(label)` on its runs
+    /// and `background` elsewhere in `out` (the row's voxels).
+    pub(crate) fn write_row<L: Copy>(
+        &self,
+        r: usize,
+        out: &mut [L],
+        background: L,
+        map: impl Fn(u32) -> L,
+    ) {
+        let mut done = 0;
+        for j in self.runs_of(r) {
+            let (s, e) = (self.bounds[2 * j] as usize, self.bounds[2 * j + 1] as usize);
+            put(out, done, s, background);
+            put(out, s, e, map(self.labels[j]));
+            done = e;
         }
         let len = out.len();
         put(out, done, len, background);

@@ -9,10 +9,10 @@
 use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
 
-use crate::engine::{check_region, copy_block, Element, Executor, Region, Source};
+use crate::engine::{check_region, copy_block, zeroed, Element, Executor, Region, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::chunked::prepare;
-use crate::ndmeasure::label::runs::{zeroed_labels, Mode};
+use crate::ndmeasure::label::runs::Mode;
 use crate::ndmeasure::label::Structure;
 
 /// Below this many voxels an image is labeled on one thread.
@@ -83,7 +83,7 @@ pub(crate) fn label_in_slabs<T: Element>(
         )));
     }
     let plane: usize = image.shape()[1..].iter().product();
-    let mut out = zeroed_labels(image.len());
+    let mut out = zeroed::<u32>(image.len());
     exec.install(|| {
         out.par_chunks_mut(height * plane)
             .enumerate()
