@@ -2,6 +2,7 @@
 
 mod args;
 mod convert;
+mod filter;
 mod find_objects;
 mod info;
 mod label;
@@ -40,6 +41,8 @@ enum Command {
     FindObjects(find_objects::Args),
     /// scipy.ndimage measurements (mean, variance, median, …) per label, as a CSV table.
     Measure(measure::Args),
+    /// scipy.ndimage filters (gaussian, uniform, sobel, …), chunked with halos, equal to scipy.
+    Filter(filter::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Label(args) => label::run(args, &context),
         Command::FindObjects(args) => find_objects::run(args, &context),
         Command::Measure(args) => measure::run(args, &context),
+        Command::Filter(args) => filter::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
