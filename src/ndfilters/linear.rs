@@ -198,8 +198,13 @@ impl Filter {
                     let centre = crop(&input, &pshape, depth, &out_shape);
                     centre.into_iter().map(U::from_f64).collect()
                 } else {
+                    let single = terms.len() == 1;
                     let mut results = terms.iter().map(|passes| {
-                        let mut buf = input.clone();
+                        let mut buf = if single {
+                            std::mem::take(&mut input)
+                        } else {
+                            input.clone()
+                        };
                         let mut bshape = pshape.clone();
                         let mut done = vec![false; shape.len()];
                         for (p, pass) in passes.iter().enumerate() {

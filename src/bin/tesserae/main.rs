@@ -3,6 +3,7 @@
 mod args;
 mod clear_border;
 mod convert;
+mod filter;
 mod find_objects;
 mod info;
 mod label;
@@ -51,6 +52,8 @@ enum Command {
     RemoveLarge(remove::Args),
     /// Remove objects touching the image border (scikit-image's clear_border).
     ClearBorder(clear_border::Args),
+    /// scipy.ndimage filters (gaussian, uniform, sobel, …), chunked with halos, equal to scipy.
+    Filter(filter::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::RemoveSmall(args) => remove::run(args, false, &context),
         Command::RemoveLarge(args) => remove::run(args, true, &context),
         Command::ClearBorder(args) => clear_border::run(args, &context),
+        Command::Filter(args) => filter::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
