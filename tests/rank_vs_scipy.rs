@@ -2,7 +2,7 @@
 //! median_filter, rank_filter and percentile_filter exactly, for u8, u16,
 //! f32 and f64 in 2-D and 3-D, size and footprint forms, even sizes, origins
 //! and every boundary mode; in memory and chunked with chunks smaller than
-//! the halo. Fixtures: fixtures/rank/make_fixtures.py.
+//! the halo; NaN ranks as scipy. Fixtures: fixtures/rank/make_fixtures.py.
 
 mod rank_support;
 
@@ -61,6 +61,32 @@ fn rank_filters_equal_scipy() {
             "float32" => check::<f32>(case),
             "float64" => check::<f64>(case),
             other => panic!("unexpected dtype {other}"),
+        }
+    }
+}
+
+#[test]
+fn ranks_with_nan_equal_scipy() {
+    let cases = cases("nan");
+    assert_eq!(cases.len(), 3);
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let (input, expected) = data::<f64>(case);
+        let filter = filter(case);
+        let source = ArraySource::new(input.clone())
+            .with_chunks(&[4, 3])
+            .unwrap();
+        let chunked = filter
+            .lazy(source)
+            .unwrap()
+            .read(&Region::full(input.shape()))
+            .unwrap();
+        for out in [filter.apply(&input.view()).unwrap(), chunked] {
+            let same = out
+                .iter()
+                .zip(&expected)
+                .all(|(a, b)| a == b || (a.is_nan() && b.is_nan()));
+            assert!(same, "{name}: {out:?} != {expected:?}");
         }
     }
 }

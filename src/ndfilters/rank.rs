@@ -8,6 +8,7 @@
 //! footprint runs a direct kernel.
 
 mod minmax;
+mod network;
 mod select;
 
 use ndarray::{ArrayD, ArrayViewD};

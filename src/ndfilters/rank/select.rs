@@ -3,16 +3,22 @@
 use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
 
+use super::network::{Network, MAX_NETWORK_INPUTS};
 use super::{block_offsets, from_vec, BlockGeometry};
 use crate::engine::Element;
 use crate::ndfilters::Footprint;
 use crate::Result;
 
+/// Columns of output a selection network processes at once.
+const NETWORK_COLUMNS: usize = 64;
+
 /// The element of rank `rank` of every footprint neighbourhood of a padded block.
 ///
-/// The neighbourhood is gathered in the footprint's C order and partitioned
-/// with Hoare's scheme around its first element, as scipy does, so even
-/// unordered values (NaN) give scipy's answer.
+/// Footprints of up to [`MAX_NETWORK_INPUTS`] elements run a selection
+/// network over whole rows; larger ones, and blocks holding NaN, gather each
+/// neighbourhood in the footprint's C order and partition it with Hoare's
+/// scheme around its first element, as scipy does, so even unordered values
+/// give scipy's answer.
 pub(crate) fn rank<T: Element>(
     padded: ArrayViewD<'_, T>,
     pad: &[usize],
@@ -26,7 +32,30 @@ pub(crate) fn rank<T: Element>(
     let data = padded.as_slice().unwrap_or(&[]);
     let mut out = vec![T::zero(); out_shape.iter().product()];
     let nx = *out_shape.last().unwrap_or(&1);
-    if !out.is_empty() {
+    let ordered = data.iter().all(|v| v.partial_cmp(v).is_some());
+    if out.is_empty() {
+        return from_vec(out_shape, out);
+    }
+    if ordered && offsets.len() <= MAX_NETWORK_INPUTS {
+        let network = Network::select(offsets.len(), rank);
+        let n = offsets.len();
+        out.par_chunks_mut(nx).enumerate().for_each_init(
+            || vec![T::zero(); n * NETWORK_COLUMNS],
+            |scratch, (row, out_row)| {
+                let base = geometry.row_base(row);
+                for (c, out_columns) in out_row.chunks_mut(NETWORK_COLUMNS).enumerate() {
+                    let len = out_columns.len();
+                    let at = base + c * NETWORK_COLUMNS;
+                    let values = &mut scratch[..n * len];
+                    for (slot, &off) in values.chunks_exact_mut(len).zip(&offsets) {
+                        slot.copy_from_slice(&data[at + off..][..len]);
+                    }
+                    network.run(values, len);
+                    out_columns.copy_from_slice(&values[network.output() * len..][..len]);
+                }
+            },
+        );
+    } else {
         out.par_chunks_mut(nx).enumerate().for_each_init(
             || vec![T::zero(); offsets.len()],
             |buffer, (row, out_row)| {
