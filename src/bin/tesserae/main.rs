@@ -7,8 +7,10 @@ mod info;
 mod label;
 mod labels;
 mod measure;
+mod morph;
 mod progress;
 mod table;
+mod threshold;
 
 use std::process::ExitCode;
 
@@ -40,6 +42,12 @@ enum Command {
     FindObjects(find_objects::Args),
     /// scipy.ndimage measurements (mean, variance, median, …) per label, as a CSV table.
     Measure(measure::Args),
+    /// A global threshold as scikit-image's (printed) and the mask image > threshold.
+    Threshold(threshold::Args),
+    /// Binary morphology and hole filling, equal to scipy.ndimage at any chunking.
+    Morph(morph::Args),
+    /// Euclidean distance transform (scipy's distance_transform_edt), with voxel size.
+    Distance(morph::DistanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +65,9 @@ fn main() -> ExitCode {
         Command::Label(args) => label::run(args, &context),
         Command::FindObjects(args) => find_objects::run(args, &context),
         Command::Measure(args) => measure::run(args, &context),
+        Command::Threshold(args) => threshold::run(args, &context),
+        Command::Morph(args) => morph::run(args, &context),
+        Command::Distance(args) => morph::distance(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
