@@ -38,21 +38,23 @@ impl Accumulator for Values {
 /// Counts the integer values of one block: densely when their range is
 /// narrow (8- and 16-bit images), by sorting otherwise.
 fn count_integers<T: Element>(block: ArrayViewD<'_, T>) -> Result<Values> {
-    let mut values = Vec::with_capacity(block.len());
+    let as_int = |v: T| {
+        v.to_i128()
+            .ok_or_else(|| Error::InvalidArgument(format!("value {v} is not an integer")))
+    };
+    let mut range: Option<(i128, i128)> = None;
     for &v in block.iter() {
-        values.push(
-            v.to_i128()
-                .ok_or_else(|| Error::InvalidArgument(format!("value {v} is not an integer")))?,
-        );
+        let x = as_int(v)?;
+        range = Some(range.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x))));
     }
-    let (Some(&lo), Some(&hi)) = (values.iter().min(), values.iter().max()) else {
+    let Some((lo, hi)) = range else {
         return Ok(Values::default());
     };
     let mut out = BTreeMap::new();
     if hi - lo < (1 << 17) {
         let mut dense = vec![0u64; (hi - lo + 1) as usize];
-        for v in values {
-            dense[(v - lo) as usize] += 1;
+        for &v in block.iter() {
+            dense[(as_int(v)? - lo) as usize] += 1;
         }
         for (i, c) in dense.into_iter().enumerate() {
             if c > 0 {
@@ -60,6 +62,10 @@ fn count_integers<T: Element>(block: ArrayViewD<'_, T>) -> Result<Values> {
             }
         }
     } else {
+        let mut values = block
+            .iter()
+            .map(|&v| as_int(v))
+            .collect::<Result<Vec<_>>>()?;
         values.sort_unstable();
         for v in values {
             *out.entry(v).or_insert(0) += 1;

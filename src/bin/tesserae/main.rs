@@ -9,10 +9,12 @@ mod info;
 mod label;
 mod labels;
 mod measure;
+mod morph;
 mod progress;
 mod relabel;
 mod remove;
 mod table;
+mod threshold;
 
 use std::process::ExitCode;
 
@@ -54,6 +56,12 @@ enum Command {
     ClearBorder(clear_border::Args),
     /// scipy.ndimage filters (gaussian, uniform, sobel, …), chunked with halos, equal to scipy.
     Filter(filter::Args),
+    /// A global threshold as scikit-image's (printed) and the mask image > threshold.
+    Threshold(threshold::Args),
+    /// Binary morphology and hole filling, equal to scipy.ndimage at any chunking.
+    Morph(morph::Args),
+    /// Euclidean distance transform (scipy's distance_transform_edt), with voxel size.
+    Distance(morph::DistanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +84,9 @@ fn main() -> ExitCode {
         Command::RemoveLarge(args) => remove::run(args, true, &context),
         Command::ClearBorder(args) => clear_border::run(args, &context),
         Command::Filter(args) => filter::run(args, &context),
+        Command::Threshold(args) => threshold::run(args, &context),
+        Command::Morph(args) => morph::run(args, &context),
+        Command::Distance(args) => morph::distance(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
