@@ -39,19 +39,19 @@ mod correlate;
 mod derivatives;
 mod footprint;
 mod gaussian;
-mod uniform;
 pub(crate) mod rank;
 mod threshold;
 mod threshold_hist;
+mod uniform;
 
 pub use cast::FilterOutput;
 pub use correlate::{Convolve, Convolve1d, Correlate, Correlate1d};
 pub use derivatives::{Laplace, Prewitt, Sobel};
 pub use footprint::Footprint;
 pub use gaussian::{gaussian_kernel, GaussianFilter, GaussianGradientMagnitude, GaussianLaplace};
-pub use uniform::UniformFilter;
 pub use rank::{RankFilter, RankKind};
 pub use threshold::{
     above, threshold_isodata, threshold_li, threshold_mean, threshold_otsu, threshold_triangle,
     threshold_yen, Threshold, ThresholdMethod,
 };
+pub use uniform::UniformFilter;

@@ -8,6 +8,30 @@ pub struct Shape(pub Vec<usize>);
 #[derive(Clone, Debug)]
 pub struct Sizes(pub Vec<f64>);
 
+/// scipy.ndimage's boundary modes, as `--mode` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Mode {
+    Reflect,
+    Constant,
+    Nearest,
+    Mirror,
+    Wrap,
+}
+
+impl Mode {
+    /// The engine's boundary mode, `cval` for `constant`.
+    pub fn boundary(self, cval: f64) -> tesserae::BoundaryMode {
+        use tesserae::BoundaryMode;
+        match self {
+            Mode::Reflect => BoundaryMode::Reflect,
+            Mode::Constant => BoundaryMode::Constant(cval),
+            Mode::Nearest => BoundaryMode::Nearest,
+            Mode::Mirror => BoundaryMode::Mirror,
+            Mode::Wrap => BoundaryMode::Wrap,
+        }
+    }
+}
+
 /// Parses a [`Shape`].
 pub fn shape(text: &str) -> Result<Shape, String> {
     text.split(',')

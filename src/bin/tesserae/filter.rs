@@ -1,8 +1,9 @@
 //! `tesserae filter NAME INPUT OUTPUT`: scipy.ndimage filters, chunked with halos.
 //!
 //! Every filter is a lazy [`Source`] built from the input; [`store`] writes it
-//! chunk by chunk to the output. A new filter is one [`Name`] variant and one
-//! arm in [`lazy`].
+//! chunk by chunk to the output. A new linear filter is one [`Name`] variant
+//! and one arm in [`lazy`]; the rank filters keep the input's type and are
+//! built by [`rank`].
 
 use std::path::PathBuf;
 
@@ -10,11 +11,11 @@ use tesserae::engine::store;
 use tesserae::io::{self, WriteOptions};
 use tesserae::ndfilters::{
     FilterOutput, GaussianFilter, GaussianGradientMagnitude, GaussianLaplace, Laplace, Prewitt,
-    Sobel, UniformFilter,
+    RankFilter, RankKind, Sobel, UniformFilter,
 };
-use tesserae::{with_dtype, BoundaryMode, DataType, Element, Error, Executor, Result, Source};
+use tesserae::{with_dtype, DataType, Element, Error, Executor, Result, Source};
 
-use crate::args;
+use crate::args::{self, Mode};
 
 /// Arguments of `tesserae filter`.
 #[derive(clap::Args)]
@@ -29,7 +30,7 @@ pub struct Args {
     /// Gaussian standard deviation, one for all axes or one per axis (e.g. 1,2,2).
     #[arg(long, value_parser = non_negative)]
     sigma: Option<Numbers>,
-    /// Box size (uniform), one for all axes or one per axis.
+    /// Box size (uniform and the rank filters), one for all axes or one per axis.
     #[arg(long, value_parser = args::shape)]
     size: Option<args::Shape>,
     /// How the image is extended beyond its border, as scipy.ndimage's `mode`.
@@ -44,6 +45,12 @@ pub struct Args {
     /// Gaussian derivative order (0 to 3), one for all axes or one per axis.
     #[arg(long, value_parser = orders)]
     order: Option<Orders>,
+    /// The rank of `rank` within the sorted window (negative counts from the top, as scipy).
+    #[arg(long, allow_negative_numbers = true)]
+    rank: Option<isize>,
+    /// The percentile of `percentile` (0 to 100; negative counts from the top, as scipy).
+    #[arg(long, allow_negative_numbers = true)]
+    percentile: Option<f64>,
     /// The derivative axis of sobel and prewitt (default: the last).
     #[arg(long)]
     axis: Option<usize>,
@@ -68,16 +75,28 @@ enum Name {
     Sobel,
     Prewitt,
     Laplace,
+    Minimum,
+    Maximum,
+    Median,
+    Rank,
+    Percentile,
 }
 
-/// scipy.ndimage's boundary modes.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Mode {
-    Reflect,
-    Constant,
-    Nearest,
-    Mirror,
-    Wrap,
+impl Name {
+    /// The rank filter this name stands for, if it is one.
+    fn rank_kind(self, args: &Args) -> Result<Option<RankKind>> {
+        let needs = |what: &str| Error::InvalidArgument(format!("filter {self:?} needs --{what}"));
+        Ok(Some(match self {
+            Name::Minimum => RankKind::Minimum,
+            Name::Maximum => RankKind::Maximum,
+            Name::Median => RankKind::Median,
+            Name::Rank => RankKind::Rank(args.rank.ok_or_else(|| needs("rank"))?),
+            Name::Percentile => {
+                RankKind::Percentile(args.percentile.ok_or_else(|| needs("percentile"))?)
+            }
+            _ => return Ok(None),
+        }))
+    }
 }
 
 /// A comma-separated list of non-negative numbers.
@@ -119,6 +138,15 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
         Some(name) => DataType::parse(name)
             .ok_or_else(|| Error::InvalidArgument(format!("--dtype {name}: unknown data type")))?,
     };
+    if let Some(kind) = args.name.rank_kind(&args)? {
+        if out != info.dtype {
+            return Err(Error::InvalidArgument(format!(
+                "--dtype {out}: rank filters keep the input's type ({})",
+                info.dtype
+            )));
+        }
+        return with_dtype!(info.dtype, T => rank::<T>(&args, kind, exec));
+    }
     with_dtype!(info.dtype, T => {
         if out == T::DTYPE {
             filter::<T, T>(&args, exec)
@@ -137,16 +165,43 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
 
 fn filter<T: FilterOutput, U: FilterOutput>(args: &Args, exec: &Executor) -> Result<()> {
     let source = io::open::<T>(&args.input)?;
-    let shape = source.shape().to_vec();
     let chunks = args::chunks_for(&*source, args.chunks.as_ref(), exec)?;
     let filtered = lazy::<T, U>(args, &source, &chunks)?;
+    write(args, exec, &*source, &chunks, &filtered)
+}
+
+/// A rank filter (minimum, maximum, median, rank, percentile) over a box of `--size`.
+fn rank<T: Element>(args: &Args, kind: RankKind, exec: &Executor) -> Result<()> {
+    let size = args
+        .size
+        .as_ref()
+        .ok_or_else(|| Error::InvalidArgument(format!("filter {:?} needs --size", args.name)))?;
+    let source = io::open::<T>(&args.input)?;
+    let chunks = args::chunks_for(&*source, args.chunks.as_ref(), exec)?;
+    let filtered = RankFilter::new(kind)
+        .size(&size.0)
+        .mode(args.mode.boundary(args.cval))
+        .chunks(&chunks)
+        .lazy(&source)?;
+    write(args, exec, &*source, &chunks, &filtered)
+}
+
+/// Writes `filtered`, computed from `source` in `chunks`, to the output.
+fn write<T: Element, U: Element>(
+    args: &Args,
+    exec: &Executor,
+    source: &dyn Source<Elem = T>,
+    chunks: &[usize],
+    filtered: &dyn Source<Elem = U>,
+) -> Result<()> {
+    let shape = source.shape().to_vec();
     let options = WriteOptions {
         overwrite: args.overwrite,
         voxel_size: source.voxel_size(),
         ..WriteOptions::default()
     };
-    let mut sink = io::create::<U>(&args.output, &shape, &chunks, &options)?;
-    store(exec, &filtered, &mut sink)?;
+    let mut sink = io::create::<U>(&args.output, &shape, chunks, &options)?;
+    store(exec, filtered, &mut sink)?;
     eprintln!(
         "wrote {} ({} {}, chunks {:?})",
         args.output.display(),
@@ -167,13 +222,7 @@ fn lazy<'a, T: FilterOutput, U: FilterOutput>(
     source: &'a dyn Source<Elem = T>,
     chunks: &[usize],
 ) -> Result<Box<dyn Source<Elem = U> + 'a>> {
-    let mode = match args.mode {
-        Mode::Reflect => BoundaryMode::Reflect,
-        Mode::Constant => BoundaryMode::Constant(args.cval),
-        Mode::Nearest => BoundaryMode::Nearest,
-        Mode::Mirror => BoundaryMode::Mirror,
-        Mode::Wrap => BoundaryMode::Wrap,
-    };
+    let mode = args.mode.boundary(args.cval);
     let sigma = || match &args.sigma {
         Some(Numbers(s)) => Ok(s.clone()),
         None => Err(Error::InvalidArgument(format!(
@@ -246,5 +295,11 @@ fn lazy<'a, T: FilterOutput, U: FilterOutput>(
                 .chunks(chunks)
                 .lazy::<_, U>(source)?,
         ),
+        Name::Minimum | Name::Maximum | Name::Median | Name::Rank | Name::Percentile => {
+            return Err(Error::InvalidArgument(format!(
+                "filter {:?} keeps the input's type",
+                args.name
+            )))
+        }
     })
 }

@@ -2,15 +2,17 @@
 //! scipy.ndimage, chunk by chunk; `tesserae distance INPUT OUTPUT`: the
 //! Euclidean distance transform.
 //!
-//! Every operation is a variant of [`Operation`] with one arm in [`run`]:
-//! adding one (e.g. the grey operations) takes a variant and an arm.
+//! Every operation is a variant of [`Operation`] with one arm in [`run`]. The
+//! binary operations write a uint8 0/1 mask; the grey ones keep the input's type.
 
 use std::path::PathBuf;
 
 use tesserae::io::{self, WriteOptions};
 use tesserae::ndfilters::Footprint;
 use tesserae::ndmeasure::Structure;
-use tesserae::ndmorph::{BinaryMorphology, BinaryOp, DistanceTransform, FillHoles};
+use tesserae::ndmorph::{
+    BinaryMorphology, BinaryOp, DistanceTransform, FillHoles, GreyMorphology, GreyOp,
+};
 use tesserae::{with_dtype, Element, Error, Executor, Region, Result, Source};
 
 use crate::args;
@@ -21,13 +23,22 @@ pub struct Args {
     /// The operation.
     #[arg(value_enum)]
     name: Operation,
-    /// The image (TIFF or Zarr); non-zero voxels are foreground.
+    /// The image (TIFF or Zarr); for binary operations non-zero voxels are foreground.
     input: PathBuf,
-    /// The result to write (TIFF or Zarr), uint8 0/1.
+    /// The result to write (TIFF or Zarr): uint8 0/1 for binary operations, the input's type for grey ones.
     output: PathBuf,
     /// Structuring element: neighbours along at most C axes (1 = faces, as scipy's default … ndim = full box).
     #[arg(long, short, default_value_t = 1)]
     connectivity: usize,
+    /// Grey operations: a flat box of this size (one for all axes or one per axis) instead of --connectivity.
+    #[arg(long, value_parser = args::shape)]
+    size: Option<args::Shape>,
+    /// Grey operations: how the image is extended beyond its border, as scipy.ndimage's `mode`.
+    #[arg(long, value_enum, default_value = "reflect")]
+    mode: args::Mode,
+    /// Grey operations: the value outside the image with --mode constant.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    cval: f64,
     /// Repetitions of the erosion or dilation (opening/closing: of each).
     #[arg(long, short, default_value_t = 1)]
     iterations: usize,
@@ -50,6 +61,13 @@ enum Operation {
     Opening,
     Closing,
     FillHoles,
+    GreyErosion,
+    GreyDilation,
+    GreyOpening,
+    GreyClosing,
+    WhiteTophat,
+    BlackTophat,
+    Gradient,
 }
 
 pub fn run(args: Args, exec: &Executor) -> Result<()> {
@@ -80,7 +98,35 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
             with_dtype!(info.dtype, T => binary::<T>(&args, BinaryOp::Closing, exec))
         }
         Operation::FillHoles => with_dtype!(info.dtype, T => fill_holes::<T>(&args, exec)),
+        Operation::GreyErosion => grey(&args, GreyOp::Erosion, info.dtype, exec),
+        Operation::GreyDilation => grey(&args, GreyOp::Dilation, info.dtype, exec),
+        Operation::GreyOpening => grey(&args, GreyOp::Opening, info.dtype, exec),
+        Operation::GreyClosing => grey(&args, GreyOp::Closing, info.dtype, exec),
+        Operation::WhiteTophat => grey(&args, GreyOp::WhiteTophat, info.dtype, exec),
+        Operation::BlackTophat => grey(&args, GreyOp::BlackTophat, info.dtype, exec),
+        Operation::Gradient => grey(&args, GreyOp::Gradient, info.dtype, exec),
     }
+}
+
+fn grey(args: &Args, op: GreyOp, dtype: tesserae::DataType, exec: &Executor) -> Result<()> {
+    with_dtype!(dtype, T => grey_typed::<T>(args, op, exec))
+}
+
+/// A grey operation with a flat footprint: the `--size` box, or the `--connectivity` structure.
+fn grey_typed<T: Element>(args: &Args, op: GreyOp, exec: &Executor) -> Result<()> {
+    let source = io::open::<T>(&args.input)?;
+    let (mut sink, chunks) = output::<T, T>(args, &*source, exec)?;
+    let morphology = match &args.size {
+        Some(size) => GreyMorphology::new(op).size(&size.0),
+        None => GreyMorphology::new(op).footprint(Footprint::from_structure(
+            &Structure::connectivity(source.ndim(), args.connectivity)?,
+        )),
+    };
+    let lazy = morphology
+        .mode(args.mode.boundary(args.cval))
+        .chunks(&chunks)
+        .lazy(&source)?;
+    tesserae::store(exec, &lazy, &mut sink)
 }
 
 /// The output sink and chunk shape of a command writing `U` in the input's shape.

@@ -233,13 +233,11 @@ mod tests {
         // Points (0, 1) and (2, 3) about the origin, then about (-1, 2).
         let points = [(0.0, 1.0), (2.0, 3.0)];
         let raw = |o: (f64, f64)| -> Vec<f64> {
-            (0..16)
+            (0..16i32)
                 .map(|i| {
                     points
                         .iter()
-                        .map(|p| {
-                            (p.0 - o.0).powi((i / 4) as i32) * (p.1 - o.1).powi((i % 4) as i32)
-                        })
+                        .map(|p| (p.0 - o.0).powi(i / 4) * (p.1 - o.1).powi(i % 4))
                         .sum()
                 })
                 .collect()
