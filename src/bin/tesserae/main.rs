@@ -8,6 +8,7 @@ mod label;
 mod labels;
 mod measure;
 mod progress;
+mod regionprops;
 mod table;
 
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     FindObjects(find_objects::Args),
     /// scipy.ndimage measurements (mean, variance, median, …) per label, as a CSV table.
     Measure(measure::Args),
+    /// scikit-image's regionprops_table (area, centroid, moments, intensity, …) per label, as CSV.
+    Regionprops(regionprops::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Label(args) => label::run(args, &context),
         Command::FindObjects(args) => find_objects::run(args, &context),
         Command::Measure(args) => measure::run(args, &context),
+        Command::Regionprops(args) => regionprops::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
