@@ -9,6 +9,7 @@ mod label;
 mod labels;
 mod measure;
 mod progress;
+mod regionprops;
 mod relabel;
 mod remove;
 mod table;
@@ -51,6 +52,8 @@ enum Command {
     RemoveLarge(remove::Args),
     /// Remove objects touching the image border (scikit-image's clear_border).
     ClearBorder(clear_border::Args),
+    /// scikit-image's regionprops_table (area, centroid, moments, intensity, …) per label, as CSV.
+    Regionprops(regionprops::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::RemoveSmall(args) => remove::run(args, false, &context),
         Command::RemoveLarge(args) => remove::run(args, true, &context),
         Command::ClearBorder(args) => clear_border::run(args, &context),
+        Command::Regionprops(args) => regionprops::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -195,15 +195,22 @@ impl RegionProps {
             grid.num_chunks(),
             |i| {
                 let region = grid.chunk_region(&grid.chunk_index(i));
-                let values = match intensity {
-                    Some(source) => Some(read_values(source, &region, channels)?),
-                    None => None,
-                };
                 let mut out = None;
-                labels.read_view(&region, &mut |block| {
-                    out = Some(scan_block(&block, values.as_deref(), region.start(), &plan));
-                    Ok(())
-                })?;
+                let mut scan = |values: Option<&[S::Elem]>| {
+                    labels.read_view(&region, &mut |block| {
+                        out = Some(scan_block(&block, values, region.start(), &plan));
+                        Ok(())
+                    })
+                };
+                match intensity {
+                    Some(source) => {
+                        source.read_view(&with_channels(&region, channels), &mut |view| {
+                            let view = view.as_standard_layout();
+                            scan(view.as_slice())
+                        })?
+                    }
+                    None => scan(None)?,
+                }
                 out.ok_or_else(|| Error::Failed(format!("no labels read for chunk {region}")))
             },
             |a, b| merge(a, b, &plan),
@@ -365,13 +372,9 @@ impl RegionProps {
     }
 }
 
-/// Reads the intensity of `region` (all channels) as a C-contiguous vector.
-fn read_values<S: Source + ?Sized>(
-    source: &S,
-    region: &Region,
-    channels: Option<usize>,
-) -> Result<Vec<S::Elem>> {
-    let region = match channels {
+/// The intensity image's region of the label region `region`: all channels.
+fn with_channels(region: &Region, channels: Option<usize>) -> Region {
+    match channels {
         None => region.clone(),
         Some(c) => {
             let mut start = region.start().to_vec();
@@ -380,11 +383,5 @@ fn read_values<S: Source + ?Sized>(
             shape.push(c);
             Region::new(start, shape)
         }
-    };
-    let mut out = Vec::new();
-    source.read_view(&region, &mut |view| {
-        out = view.iter().copied().collect();
-        Ok(())
-    })?;
-    Ok(out)
+    }
 }
