@@ -18,6 +18,7 @@ mod gather;
 pub mod label;
 mod labels;
 mod measurements;
+pub mod regionprops;
 mod sparse;
 mod stats;
 
