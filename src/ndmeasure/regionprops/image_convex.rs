@@ -20,10 +20,10 @@
 
 use std::collections::HashSet;
 
-use ndarray::{ArrayD, ArrayViewD, Axis};
+use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{Error, Result};
-use crate::ndmeasure::regionprops::image_props::voxel_volume;
+use crate::ndmeasure::regionprops::image_props::{voxel_volume, Grid};
 
 /// A closed half-space `normal · q <= offset` in doubled coordinates.
 struct HalfSpace {
@@ -48,49 +48,51 @@ struct HalfSpace {
 /// ```
 pub fn image_convex(mask: ArrayViewD<'_, bool>) -> Result<ArrayD<bool>> {
     let ndim = mask.ndim();
-    let centres = line_extremes(&mask);
-    let hull = match ndim {
-        2 => hull_2d(&with_face_centres(&centres, 2)),
-        3 if affine_rank(&centres) == 3 => hull_3d(&with_face_centres(&centres, 3)),
-        3 => Vec::new(),
-        _ => {
-            return Err(Error::InvalidArgument(format!(
-                "the convex hull is implemented for 2-D and 3-D images only, not {ndim}-D"
-            )))
-        }
-    };
-    let mut out = ArrayD::from_elem(mask.shape(), false);
-    if hull.is_empty() {
-        return Ok(out);
+    if ndim != 2 && ndim != 3 {
+        return Err(Error::InvalidArgument(format!(
+            "the convex hull is implemented for 2-D and 3-D images only, not {ndim}-D"
+        )));
     }
-    let last = ndim - 1;
-    let width = mask.shape()[last] as i64;
-    let outer: Vec<usize> = mask.shape()[..last].to_vec();
-    for_each_index(&outer, |index| {
-        let (mut lo, mut hi) = (0i64, width - 1);
-        for h in &hull {
-            let rest: i64 = (0..last).map(|k| h.normal[k] * 2 * index[k] as i64).sum();
-            let r = h.offset - rest;
-            let n = 2 * h.normal[last];
-            if n > 0 {
-                hi = hi.min(r.div_euclid(n));
-            } else if n < 0 {
-                lo = lo.max(-(r.div_euclid(-n)));
-            } else if r < 0 {
-                hi = -1;
+    let grid = Grid::from_mask(&mask, 0, false, |m| m);
+    let centres = extreme_voxels(&grid);
+    let hull = if ndim == 2 {
+        half_spaces_2d(&hull_2d(&with_face_centres(&centres)))
+    } else if affine_rank(&centres) < 3 {
+        Vec::new()
+    } else {
+        // As scikit-image does: the hull of the voxel centres first, then the
+        // hull of its vertices' face centres.
+        let vertices = hull_3d(&centres).map(|h| h.vertices()).unwrap_or_default();
+        hull_3d(&with_face_centres(&vertices))
+            .map(|h| h.half_spaces())
+            .unwrap_or_default()
+    };
+    let mut out = vec![false; grid.data.len()];
+    if !hull.is_empty() {
+        let last = ndim - 1;
+        let width = grid.shape[last] as i64;
+        grid.for_each_row(0, 0, |row| {
+            let index = unravel(&grid.strides, row.start);
+            let (mut lo, mut hi) = (0i64, width - 1);
+            for h in &hull {
+                let rest: i64 = (0..last).map(|k| h.normal[k] * 2 * index[k]).sum();
+                let r = h.offset - rest;
+                let n = 2 * h.normal[last];
+                if n > 0 {
+                    hi = hi.min(r.div_euclid(n));
+                } else if n < 0 {
+                    lo = lo.max(-(r.div_euclid(-n)));
+                } else if r < 0 {
+                    hi = -1;
+                }
+                if lo > hi {
+                    return;
+                }
             }
-            if lo > hi {
-                return;
-            }
-        }
-        let mut full = index.to_vec();
-        for x in lo..=hi {
-            full.push(x as usize);
-            out[full.as_slice()] = true;
-            full.pop();
-        }
-    });
-    Ok(out)
+            out[row.start + lo as usize..=row.start + hi as usize].fill(true);
+        });
+    }
+    ArrayD::from_shape_vec(mask.shape(), out).map_err(|e| Error::Failed(e.to_string()))
 }
 
 /// The convex area, scikit-image's `area_convex`: voxels of [`image_convex`]
@@ -121,7 +123,7 @@ pub fn area_convex(mask: ArrayViewD<'_, bool>, spacing: &[f64]) -> Result<f64> {
 /// ```
 pub fn solidity(mask: ArrayViewD<'_, bool>, spacing: &[f64]) -> Result<f64> {
     let voxel = voxel_volume(mask.ndim(), spacing)?;
-    let area = count(&mask.to_owned()) as f64 * voxel;
+    let area = mask.iter().filter(|&&v| v).count() as f64 * voxel;
     Ok(area / area_convex(mask, spacing)?)
 }
 
@@ -147,43 +149,73 @@ pub fn feret_diameter_max(mask: ArrayViewD<'_, bool>, spacing: &[f64]) -> Result
     let ndim = mask.ndim();
     voxel_volume(ndim, spacing)?;
     let hull = image_convex(mask)?;
-    let mut contour: Vec<f64> = Vec::new();
-    for axis in 0..ndim {
-        let outer: Vec<usize> = hull
-            .shape()
-            .iter()
-            .enumerate()
-            .map(|(k, &n)| if k == axis { 1 } else { n })
-            .collect();
-        for_each_index(&outer, |index| {
-            let mut at = index.to_vec();
-            let n = hull.shape()[axis];
-            let set = |i: usize, at: &mut Vec<usize>| {
-                at[axis] = i;
-                hull[at.as_slice()]
-            };
-            let first = (0..n).find(|&i| set(i, &mut at));
-            let last = (0..n).rev().find(|&i| set(i, &mut at));
-            if let (Some(first), Some(last)) = (first, last) {
-                for (i, delta) in [(first, -0.5), (last, 0.5)] {
-                    contour.extend((0..ndim).map(|k| {
-                        let c = if k == axis {
-                            i as f64 + delta
-                        } else {
-                            index[k] as f64
-                        };
-                        c * spacing[k]
-                    }));
-                }
-            }
-        });
-    }
+    let grid = Grid::from_mask(&hull.view(), 0, false, |m| m);
+    let contour = contour_points(&grid);
     if contour.is_empty() {
         return Err(Error::InvalidArgument(
             "feret_diameter_max: the object has no convex hull (its voxels are coplanar)".into(),
         ));
     }
-    Ok(farthest_pair(&contour, ndim).sqrt())
+    let extreme = if ndim == 2 {
+        hull_2d(&contour).iter().map(|p| p.to_vec()).collect()
+    } else if affine_rank(&contour) == 3 {
+        hull_3d(&contour).map(|h| h.vertices()).unwrap_or(contour)
+    } else {
+        contour
+    };
+    let scaled: Vec<f64> = extreme
+        .iter()
+        .flat_map(|p| p.iter().zip(spacing).map(|(&c, &s)| c as f64 / 2.0 * s))
+        .collect();
+    Ok(farthest_pair(&scaled, ndim).sqrt())
+}
+
+/// The iso-0.5 contour points of a binary grid, as doubled coordinates: the
+/// midpoints of the grid edges between a set and an unset voxel (or the
+/// outside), keeping on each axis line only the first and the last (the
+/// others lie between them) and dropping those lying between their
+/// neighbours on adjacent lines (not extreme either).
+fn contour_points(grid: &Grid<bool>) -> Vec<Vec<i64>> {
+    let ndim = grid.shape.len();
+    let mut out = Vec::new();
+    for axis in 0..ndim {
+        // First and last set voxel of each line, by the line's start.
+        let mut ends = vec![None; grid.data.len()];
+        grid.for_each_line(axis, |start, stride, len| {
+            let set = |i: usize| grid.data[start + i * stride];
+            if let Some(first) = (0..len).find(|&i| set(i)) {
+                let last = (0..len).rev().find(|&i| set(i)).unwrap_or(first);
+                ends[start] = Some((first as i64, last as i64));
+            }
+        });
+        grid.for_each_line(axis, |start, _, _| {
+            let Some((first, last)) = ends[start] else {
+                return;
+            };
+            let index = unravel(&grid.strides, start);
+            let (mut keep_first, mut keep_last) = (true, true);
+            for j in (0..ndim).filter(|&j| j != axis) {
+                if index[j] == 0 || index[j] + 1 >= grid.shape[j] as i64 {
+                    continue;
+                }
+                let (Some((f0, l0)), Some((f1, l1))) =
+                    (ends[start - grid.strides[j]], ends[start + grid.strides[j]])
+                else {
+                    continue;
+                };
+                keep_first &= 2 * first < f0 + f1;
+                keep_last &= 2 * last > l0 + l1;
+            }
+            for (keep, at) in [(keep_first, 2 * first - 1), (keep_last, 2 * last + 1)] {
+                if keep {
+                    let mut p: Vec<i64> = index.iter().map(|&c| 2 * c).collect();
+                    p[axis] = at;
+                    out.push(p);
+                }
+            }
+        });
+    }
+    out
 }
 
 /// The largest squared distance between two of the points (`ndim` values
@@ -221,69 +253,50 @@ fn count(mask: &ArrayD<bool>) -> usize {
     mask.iter().filter(|&&v| v).count()
 }
 
-/// Calls `f` with every index of an array of `shape`, in C order.
-fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
-    if shape.contains(&0) {
-        return;
-    }
-    let mut index = vec![0; shape.len()];
-    loop {
-        f(&index);
-        let mut k = shape.len();
-        loop {
-            if k == 0 {
-                return;
-            }
-            k -= 1;
-            index[k] += 1;
-            if index[k] < shape[k] {
-                break;
-            }
-            index[k] = 0;
-        }
-    }
+/// The coordinates of a flat index.
+fn unravel(strides: &[usize], mut i: usize) -> Vec<i64> {
+    strides
+        .iter()
+        .map(|&s| {
+            let c = i / s;
+            i %= s;
+            c as i64
+        })
+        .collect()
 }
 
-/// The first and last set voxel of every line along the last axis, as
-/// doubled coordinates: every hull vertex is among them.
-fn line_extremes(mask: &ArrayViewD<'_, bool>) -> Vec<Vec<i64>> {
-    let last = mask.ndim().saturating_sub(1);
-    let mut out = Vec::new();
-    if mask.ndim() == 0 {
-        return out;
-    }
-    for (lane_index, lane) in mask.lanes(Axis(last)).into_iter().enumerate() {
-        let first = lane.iter().position(|&v| v);
-        let end = lane.iter().rposition(|&v| v);
-        if let (Some(first), Some(end)) = (first, end) {
-            let mut outer = Vec::with_capacity(mask.ndim());
-            let mut rest = lane_index;
-            for k in (0..last).rev() {
-                outer.push(rest % mask.shape()[k]);
-                rest /= mask.shape()[k];
+/// The doubled coordinates of the voxels that are the first or the last set
+/// voxel of their line along every axis: every vertex of the hull of the set
+/// voxels' centres is among them (any other voxel lies between two set voxels).
+fn extreme_voxels(grid: &Grid<bool>) -> Vec<Vec<i64>> {
+    let ndim = grid.shape.len();
+    let mut marks = vec![0u8; grid.data.len()];
+    for axis in 0..ndim {
+        grid.for_each_line(axis, |start, stride, len| {
+            let set = |i: usize| grid.data[start + i * stride];
+            if let Some(first) = (0..len).find(|&i| set(i)) {
+                let last = (0..len).rev().find(|&i| set(i)).unwrap_or(first);
+                marks[start + first * stride] |= 1 << axis;
+                marks[start + last * stride] |= 1 << axis;
             }
-            outer.reverse();
-            for x in if first == end {
-                vec![first]
-            } else {
-                vec![first, end]
-            } {
-                let mut p: Vec<i64> = outer.iter().map(|&c| 2 * c as i64).collect();
-                p.push(2 * x as i64);
-                out.push(p);
-            }
-        }
+        });
     }
-    out
+    let all = (1u8 << ndim) - 1;
+    marks
+        .iter()
+        .enumerate()
+        .filter(|(_, &m)| m == all)
+        .map(|(i, _)| unravel(&grid.strides, i).iter().map(|c| 2 * c).collect())
+        .collect()
 }
 
 /// The points `p ± 1` along each axis (doubled face centres) of every point,
 /// without repeats.
-fn with_face_centres(points: &[Vec<i64>], ndim: usize) -> Vec<Vec<i64>> {
+fn with_face_centres(points: &[Vec<i64>]) -> Vec<Vec<i64>> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for p in points {
-        for k in 0..ndim {
+        for k in 0..p.len() {
             for d in [-1, 1] {
                 let mut q = p.clone();
                 q[k] += d;
@@ -296,28 +309,16 @@ fn with_face_centres(points: &[Vec<i64>], ndim: usize) -> Vec<Vec<i64>> {
     out
 }
 
-/// The dimension of the affine hull of 3-D points (0 to 3; -1 when empty
-/// is reported as 0).
+/// The dimension of the affine hull of 3-D points (0 when empty).
 fn affine_rank(points: &[Vec<i64>]) -> usize {
-    let Some(p0) = points.first() else {
-        return 0;
-    };
-    let Some(p1) = points.iter().find(|p| *p != p0) else {
-        return 0;
-    };
-    let u = sub(p1, p0);
-    let Some(p2) = points.iter().find(|p| cross(&u, &sub(p, p0)) != [0, 0, 0]) else {
-        return 1;
-    };
-    let normal = cross(&u, &sub(p2, p0));
-    if points.iter().any(|p| dot(&normal, &sub(p, p0)) != 0) {
-        3
-    } else {
-        2
+    let pts: Vec<[i64; 3]> = points.iter().map(|p| [p[0], p[1], p[2]]).collect();
+    match initial_tetrahedron(&pts) {
+        Ok(_) => 3,
+        Err(rank) => rank,
     }
 }
 
-fn sub(a: &[i64], b: &[i64]) -> [i64; 3] {
+fn sub(a: &[i64; 3], b: &[i64; 3]) -> [i64; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
@@ -333,14 +334,14 @@ fn dot(a: &[i64; 3], b: &[i64; 3]) -> i64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
-/// The edges of the convex hull of 2-D points (Andrew's monotone chain) as
-/// half-spaces.
-fn hull_2d(points: &[Vec<i64>]) -> Vec<HalfSpace> {
+/// The vertices of the convex hull of 2-D points (Andrew's monotone chain),
+/// counter-clockwise in (row, column), without collinear points.
+fn hull_2d(points: &[Vec<i64>]) -> Vec<[i64; 2]> {
     let mut pts: Vec<[i64; 2]> = points.iter().map(|p| [p[0], p[1]]).collect();
     pts.sort_unstable();
     pts.dedup();
     if pts.len() < 3 {
-        return Vec::new();
+        return pts;
     }
     let turn = |o: [i64; 2], a: [i64; 2], b: [i64; 2]| {
         (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
@@ -348,29 +349,36 @@ fn hull_2d(points: &[Vec<i64>]) -> Vec<HalfSpace> {
     let mut hull: Vec<[i64; 2]> = Vec::with_capacity(2 * pts.len());
     for pass in 0..2 {
         let start = hull.len();
-        let iter: Box<dyn Iterator<Item = &[i64; 2]>> = if pass == 0 {
-            Box::new(pts.iter())
-        } else {
-            Box::new(pts.iter().rev())
-        };
-        for &p in iter {
+        let mut push = |p: [i64; 2]| {
             while hull.len() >= start + 2
                 && turn(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0
             {
                 hull.pop();
             }
             hull.push(p);
+        };
+        if pass == 0 {
+            pts.iter().for_each(|&p| push(p));
+        } else {
+            pts.iter().rev().for_each(|&p| push(p));
         }
         hull.pop();
     }
-    // Counter-clockwise in (row, col): the inside is to the left of each edge,
-    // cross(b - a, q - a) >= 0, i.e. (u1, -u0) · q <= (u1, -u0) · a.
-    (0..hull.len())
+    hull
+}
+
+/// The edges of a counter-clockwise polygon as half-spaces: the inside is to
+/// the left of each edge, cross(b - a, q - a) >= 0, i.e.
+/// (u1, -u0) · q <= (u1, -u0) · a with u = b - a.
+fn half_spaces_2d(polygon: &[[i64; 2]]) -> Vec<HalfSpace> {
+    if polygon.len() < 3 {
+        return Vec::new();
+    }
+    (0..polygon.len())
         .map(|i| {
-            let a = hull[i];
-            let b = hull[(i + 1) % hull.len()];
-            let u = [b[0] - a[0], b[1] - a[1]];
-            let normal = vec![u[1], -u[0]];
+            let a = polygon[i];
+            let b = polygon[(i + 1) % polygon.len()];
+            let normal = vec![b[1] - a[1], a[0] - b[0]];
             HalfSpace {
                 offset: normal[0] * a[0] + normal[1] * a[1],
                 normal,
@@ -379,76 +387,117 @@ fn hull_2d(points: &[Vec<i64>]) -> Vec<HalfSpace> {
         .collect()
 }
 
-/// The faces of the convex hull of 3-D points (incremental construction with
-/// exact integer orientation tests) as half-spaces. The points must not be
-/// coplanar.
-fn hull_3d(points: &[Vec<i64>]) -> Vec<HalfSpace> {
+/// A triangle of a 3-D hull, its vertices ordered so that its normal points out.
+struct Face {
+    vertices: [usize; 3],
+    normal: [i64; 3],
+    offset: i64,
+}
+
+/// A 3-D convex hull: its points and its faces.
+struct Hull3 {
+    points: Vec<[i64; 3]>,
+    faces: Vec<Face>,
+}
+
+impl Hull3 {
+    /// The hull's vertices (every point used by a face), once each.
+    fn vertices(&self) -> Vec<Vec<i64>> {
+        let mut used = vec![false; self.points.len()];
+        for f in &self.faces {
+            for &v in &f.vertices {
+                used[v] = true;
+            }
+        }
+        (0..self.points.len())
+            .filter(|&i| used[i])
+            .map(|i| self.points[i].to_vec())
+            .collect()
+    }
+
+    /// The faces as half-spaces.
+    fn half_spaces(&self) -> Vec<HalfSpace> {
+        self.faces
+            .iter()
+            .filter(|f| f.normal != [0, 0, 0])
+            .map(|f| HalfSpace {
+                normal: f.normal.to_vec(),
+                offset: f.offset,
+            })
+            .collect()
+    }
+}
+
+/// The convex hull of 3-D points by incremental construction with exact
+/// integer orientation tests (a point in the plane of a face does not see
+/// it); `None` when the points are coplanar.
+fn hull_3d(points: &[Vec<i64>]) -> Option<Hull3> {
     let pts: Vec<[i64; 3]> = points.iter().map(|p| [p[0], p[1], p[2]]).collect();
-    let orient = |f: &[usize; 3], p: usize| -> i64 {
-        let n = cross(&sub(&pts[f[1]], &pts[f[0]]), &sub(&pts[f[2]], &pts[f[0]]));
-        dot(&n, &sub(&pts[p], &pts[f[0]]))
+    let face = |v: [usize; 3]| {
+        let normal = cross(&sub(&pts[v[1]], &pts[v[0]]), &sub(&pts[v[2]], &pts[v[0]]));
+        Face {
+            vertices: v,
+            offset: dot(&normal, &pts[v[0]]),
+            normal,
+        }
     };
-    let Some(seed) = initial_tetrahedron(&pts) else {
-        return Vec::new();
-    };
+    let seed = initial_tetrahedron(&pts).ok()?;
     let [a, b, c, d] = seed;
-    let mut faces: Vec<[usize; 3]> = [[a, b, c, d], [a, d, b, c], [b, d, c, a], [c, d, a, b]]
+    let mut faces: Vec<Face> = [[a, b, c, d], [a, d, b, c], [b, d, c, a], [c, d, a, b]]
         .iter()
         .map(|&[x, y, z, opposite]| {
-            if orient(&[x, y, z], opposite) > 0 {
-                [x, z, y]
+            let f = face([x, y, z]);
+            if dot(&f.normal, &pts[opposite]) > f.offset {
+                face([x, z, y])
             } else {
-                [x, y, z]
+                f
             }
         })
         .collect();
-    for p in 0..pts.len() {
+    for (p, point) in pts.iter().enumerate() {
         if seed.contains(&p) {
             continue;
         }
-        let visible: Vec<bool> = faces.iter().map(|f| orient(f, p) > 0).collect();
-        if !visible.contains(&true) {
+        let visible: Vec<usize> = (0..faces.len())
+            .filter(|&f| dot(&faces[f].normal, point) > faces[f].offset)
+            .collect();
+        if visible.is_empty() {
             continue;
         }
-        let edges: HashSet<(usize, usize)> = faces
+        let edges: HashSet<(usize, usize)> = visible
             .iter()
-            .zip(&visible)
-            .filter(|(_, &v)| v)
-            .flat_map(|(f, _)| [(f[0], f[1]), (f[1], f[2]), (f[2], f[0])])
+            .flat_map(|&f| {
+                let [x, y, z] = faces[f].vertices;
+                [(x, y), (y, z), (z, x)]
+            })
             .collect();
-        let horizon: Vec<(usize, usize)> = edges
-            .iter()
-            .filter(|&&(u, v)| !edges.contains(&(v, u)))
-            .copied()
-            .collect();
-        let mut kept: Vec<[usize; 3]> = faces
-            .iter()
-            .zip(&visible)
-            .filter(|(_, &v)| !v)
-            .map(|(f, _)| *f)
-            .collect();
-        kept.extend(horizon.into_iter().map(|(u, v)| [u, v, p]));
-        faces = kept;
+        for &f in visible.iter().rev() {
+            faces.swap_remove(f);
+        }
+        faces.extend(
+            edges
+                .iter()
+                .filter(|&&(u, v)| !edges.contains(&(v, u)))
+                .map(|&(u, v)| face([u, v, p])),
+        );
     }
-    faces
-        .iter()
-        .map(|f| {
-            let n = cross(&sub(&pts[f[1]], &pts[f[0]]), &sub(&pts[f[2]], &pts[f[0]]));
-            HalfSpace {
-                offset: dot(&n, &pts[f[0]]),
-                normal: n.to_vec(),
-            }
-        })
-        .collect()
+    Some(Hull3 { points: pts, faces })
 }
 
-/// Four points spanning 3-D space, if any.
-fn initial_tetrahedron(pts: &[[i64; 3]]) -> Option<[usize; 4]> {
+/// Four points spanning 3-D space, or the dimension of the points' affine
+/// hull when there are none (0 for no points or one).
+fn initial_tetrahedron(pts: &[[i64; 3]]) -> std::result::Result<[usize; 4], usize> {
     let a = 0;
-    let b = (0..pts.len()).find(|&i| pts[i] != pts[a])?;
+    let Some(b) = (0..pts.len()).find(|&i| pts[i] != pts[a]) else {
+        return Err(0);
+    };
     let u = sub(&pts[b], &pts[a]);
-    let c = (0..pts.len()).find(|&i| cross(&u, &sub(&pts[i], &pts[a])) != [0, 0, 0])?;
+    let Some(c) = (0..pts.len()).find(|&i| cross(&u, &sub(&pts[i], &pts[a])) != [0, 0, 0]) else {
+        return Err(1);
+    };
     let n = cross(&u, &sub(&pts[c], &pts[a]));
-    let d = (0..pts.len()).find(|&i| dot(&n, &sub(&pts[i], &pts[a])) != 0)?;
-    Some([a, b, c, d])
+    let Some(d) = (0..pts.len()).find(|&i| dot(&n, &sub(&pts[i], &pts[a])) != 0) else {
+        return Err(2);
+    };
+    Ok([a, b, c, d])
 }

@@ -19,8 +19,9 @@
 //! ```
 
 use std::f64::consts::{PI, SQRT_2};
+use std::ops::Range;
 
-use ndarray::{Array2, ArrayD, ArrayViewD, Zip};
+use ndarray::{Array2, ArrayD, ArrayViewD, Axis, Zip};
 
 use crate::engine::{Element, Region};
 use crate::error::{Error, Result};
@@ -106,19 +107,23 @@ pub fn coords(mask: ArrayViewD<'_, bool>, bbox: &Region) -> Result<Array2<usize>
 /// ```
 pub fn perimeter(mask: ArrayViewD<'_, bool>, spacing: &[f64]) -> Result<f64> {
     let scale = isotropic_2d("perimeter", &mask, spacing)?;
-    let padded = Padded::new(&mask, 1);
+    let padded = Grid::from_mask(&mask, 1, 0u8, u8::from);
     let (w, data) = (padded.strides[0], &padded.data);
-    let mut border = vec![false; data.len()];
-    padded.for_each_position(1, 1, |i| {
-        border[i] = data[i] && !(data[i - 1] && data[i + 1] && data[i - w] && data[i + w]);
+    let mut border = vec![0u8; data.len()];
+    padded.for_each_row(1, 1, |row| {
+        for i in row {
+            border[i] = data[i] & !(data[i - 1] & data[i + 1] & data[i - w] & data[i + w]);
+        }
     });
     let mut total = 0.0;
-    padded.for_each_position(1, 1, |i| {
-        if border[i] {
-            let edges = [i - 1, i + 1, i - w, i + w];
-            let corners = [i - w - 1, i - w + 1, i + w - 1, i + w + 1];
-            let count = |n: &[usize]| n.iter().filter(|&&j| border[j]).count();
-            total += perimeter_weight(1 + 2 * count(&edges) + 10 * count(&corners));
+    padded.for_each_row(1, 1, |row| {
+        for i in row {
+            if border[i] == 1 {
+                let edges = border[i - 1] + border[i + 1] + border[i - w] + border[i + w];
+                let corners =
+                    border[i - w - 1] + border[i - w + 1] + border[i + w - 1] + border[i + w + 1];
+                total += perimeter_weight(1 + 2 * usize::from(edges) + 10 * usize::from(corners));
+            }
         }
     });
     Ok(total * scale)
@@ -247,24 +252,25 @@ fn euler_table(ndim: usize) -> Vec<i64> {
 /// assert_eq!(image_filled(open.view()), open);
 /// ```
 pub fn image_filled(mask: ArrayViewD<'_, bool>) -> ArrayD<bool> {
-    const OBJECT: u8 = 1;
+    const WALL: u8 = 1;
     const OUTSIDE: u8 = 2;
-    let padded = Padded::new(&mask, 1);
-    let interior = padded.interior();
-    let mut state: Vec<u8> = padded.data.iter().map(|&v| u8::from(v)).collect();
-    let mut stack = Vec::new();
-    for (i, s) in state.iter_mut().enumerate() {
-        if !interior[i] {
-            *s = OBJECT;
+    // Two layers of padding: a wall, then background joining every border
+    // voxel of the box, from which the outside is flooded.
+    let mut grid = Grid::from_mask(&mask, 2, WALL, |m| if m { WALL } else { 0 });
+    let mut ring = Vec::new();
+    grid.for_each_row(1, 1, |row| ring.push(row));
+    for row in ring {
+        for i in row {
+            if grid.is_padding(i, 2) {
+                grid.data[i] = 0;
+            }
         }
     }
-    for i in 0..state.len() {
-        if interior[i] && state[i] == 0 && padded.on_box_border(i) {
-            state[i] = OUTSIDE;
-            stack.push(i);
-        }
-    }
-    let offsets = padded.neighbour_offsets();
+    let offsets = grid.neighbour_offsets();
+    let state = &mut grid.data;
+    let seed: usize = grid.strides.iter().sum();
+    state[seed] = OUTSIDE;
+    let mut stack = vec![seed];
     while let Some(i) = stack.pop() {
         for &o in &offsets {
             let j = i.wrapping_add_signed(o);
@@ -274,12 +280,10 @@ pub fn image_filled(mask: ArrayViewD<'_, bool>) -> ArrayD<bool> {
             }
         }
     }
-    let filled: Vec<bool> = state
-        .iter()
-        .zip(&interior)
-        .filter(|(_, &inside)| inside)
-        .map(|(&s, _)| s != OUTSIDE)
-        .collect();
+    let mut filled = Vec::with_capacity(mask.len());
+    grid.for_each_row(2, 2, |row| {
+        filled.extend(row.map(|i| grid.data[i] != OUTSIDE));
+    });
     ArrayD::from_shape_vec(mask.shape(), filled)
         .unwrap_or_else(|_| ArrayD::from_elem(mask.shape(), false))
 }
@@ -387,7 +391,7 @@ fn check_same_shape(mask: &ArrayViewD<'_, bool>, shape: &[usize]) -> Result<()> 
 /// voxels `p - e` for `e ∈ {0, 1}^ndim`, and `bit(e)` gives each corner's bit.
 fn window_histogram(mask: &ArrayViewD<'_, bool>, bit: impl Fn(&[usize]) -> usize) -> Vec<u64> {
     let ndim = mask.ndim();
-    let padded = Padded::new(mask, 1);
+    let padded = Grid::from_mask(mask, 1, false, |m| m);
     let corners: Vec<(isize, usize)> = (0..1usize << ndim)
         .map(|c| {
             let e: Vec<usize> = (0..ndim).map(|k| c >> (ndim - 1 - k) & 1).collect();
@@ -400,107 +404,101 @@ fn window_histogram(mask: &ArrayViewD<'_, bool>, bit: impl Fn(&[usize]) -> usize
         })
         .collect();
     let mut histogram = vec![0u64; 1 << (1 << ndim)];
-    padded.for_each_position(1, 0, |i| {
-        let config = corners
-            .iter()
-            .filter(|(o, _)| padded.data[i.wrapping_add_signed(*o)])
-            .fold(0, |acc, (_, b)| acc | b);
-        histogram[config] += 1;
+    padded.for_each_row(1, 0, |row| {
+        for i in row {
+            let mut config = 0;
+            for &(o, b) in &corners {
+                if padded.data[i.wrapping_add_signed(o)] {
+                    config |= b;
+                }
+            }
+            histogram[config] += 1;
+        }
     });
     histogram
 }
 
-/// A mask copied into a C-ordered buffer with `pad` false voxels on each side.
-pub(crate) struct Padded {
-    pub(crate) data: Vec<bool>,
+/// An N-d array in a C-ordered buffer, with its strides.
+pub(crate) struct Grid<T> {
+    pub(crate) data: Vec<T>,
     pub(crate) shape: Vec<usize>,
     pub(crate) strides: Vec<usize>,
-    pad: usize,
 }
 
-impl Padded {
-    pub(crate) fn new(mask: &ArrayViewD<'_, bool>, pad: usize) -> Self {
+impl<T: Copy> Grid<T> {
+    /// The mask mapped through `map`, with `pad` voxels of `outside` on each side.
+    pub(crate) fn from_mask(
+        mask: &ArrayViewD<'_, bool>,
+        pad: usize,
+        outside: T,
+        map: impl Fn(bool) -> T,
+    ) -> Self {
         let shape: Vec<usize> = mask.shape().iter().map(|n| n + 2 * pad).collect();
+        let mut grid = Grid::new(shape, outside);
+        if mask.ndim() == 0 || mask.is_empty() {
+            return grid;
+        }
+        let mut rows = mask.lanes(Axis(mask.ndim() - 1)).into_iter();
+        let data = &mut grid.data;
+        grid_rows(&grid.shape, &grid.strides, pad, pad, |range| {
+            if let Some(row) = rows.next() {
+                for (d, &m) in data[range].iter_mut().zip(row.iter()) {
+                    *d = map(m);
+                }
+            }
+        });
+        grid
+    }
+
+    /// A grid of `shape` filled with `value`.
+    pub(crate) fn new(shape: Vec<usize>, value: T) -> Self {
         let mut strides = vec![1; shape.len()];
         for k in (0..shape.len().saturating_sub(1)).rev() {
             strides[k] = strides[k + 1] * shape[k + 1];
         }
-        let mut data = vec![false; shape.iter().product()];
-        for (index, &m) in mask.indexed_iter() {
-            if m {
-                let flat: usize = (0..shape.len())
-                    .map(|k| (index[k] + pad) * strides[k])
-                    .sum();
-                data[flat] = true;
-            }
-        }
-        Padded {
-            data,
+        Grid {
+            data: vec![value; shape.iter().product()],
             shape,
             strides,
-            pad,
         }
     }
+}
 
-    /// Calls `f` with the flat index of every position whose coordinates `c`
-    /// are in `from <= c < n - margin` along each axis of extent `n`, in C order.
-    pub(crate) fn for_each_position(&self, from: usize, margin: usize, mut f: impl FnMut(usize)) {
-        let ndim = self.shape.len();
-        if self.shape.iter().any(|&n| n <= from + margin) {
-            return;
-        }
-        let mut index = vec![from; ndim];
-        loop {
-            f((0..ndim).map(|k| index[k] * self.strides[k]).sum());
-            let mut k = ndim;
-            loop {
-                if k == 0 {
-                    return;
-                }
-                k -= 1;
-                index[k] += 1;
-                if index[k] + margin < self.shape[k] {
-                    break;
-                }
-                index[k] = from;
+impl<T> Grid<T> {
+    /// Calls `f` with the flat index range of every row (along the last axis)
+    /// of the positions whose coordinates `c` are in `from <= c < n - margin`
+    /// along each axis of extent `n`, in C order.
+    pub(crate) fn for_each_row(&self, from: usize, margin: usize, f: impl FnMut(Range<usize>)) {
+        grid_rows(&self.shape, &self.strides, from, margin, f);
+    }
+
+    /// Calls `f(start, stride, len)` for every line of the grid along `axis`.
+    pub(crate) fn for_each_line(&self, axis: usize, mut f: impl FnMut(usize, usize, usize)) {
+        let mut outer = self.shape.clone();
+        outer[axis] = 1;
+        let outer_grid: Grid<()> = Grid {
+            data: Vec::new(),
+            strides: self.strides.clone(),
+            shape: outer,
+        };
+        outer_grid.for_each_row(0, 0, |row| {
+            for start in row {
+                f(start, self.strides[axis], self.shape[axis]);
             }
-        }
+        });
     }
 
-    /// The coordinates of a flat index.
-    fn unravel(&self, mut i: usize) -> Vec<usize> {
-        self.strides
-            .iter()
-            .map(|&s| {
-                let c = i / s;
-                i %= s;
-                c
-            })
-            .collect()
-    }
-
-    /// True at the positions of the original (unpadded) box.
-    fn interior(&self) -> Vec<bool> {
-        (0..self.data.len())
-            .map(|i| {
-                self.unravel(i)
-                    .iter()
-                    .zip(&self.shape)
-                    .all(|(&c, &n)| c >= self.pad && c < n - self.pad)
-            })
-            .collect()
-    }
-
-    /// True for an interior position on the border of the original box.
-    fn on_box_border(&self, i: usize) -> bool {
-        self.unravel(i)
-            .iter()
-            .zip(&self.shape)
-            .any(|(&c, &n)| c == self.pad || c + 1 == n - self.pad)
+    /// True for a flat index within `pad` of the grid's border.
+    fn is_padding(&self, mut i: usize, pad: usize) -> bool {
+        self.strides.iter().zip(&self.shape).any(|(&s, &n)| {
+            let c = i / s;
+            i %= s;
+            c < pad || c + pad >= n
+        })
     }
 
     /// Flat offsets of the `3^ndim - 1` neighbours of a voxel.
-    fn neighbour_offsets(&self) -> Vec<isize> {
+    pub(crate) fn neighbour_offsets(&self) -> Vec<isize> {
         let ndim = self.shape.len();
         (0..3usize.pow(ndim as u32))
             .filter_map(|code| {
@@ -513,5 +511,38 @@ impl Padded {
                 (offset != 0).then_some(offset)
             })
             .collect()
+    }
+}
+
+/// The rows of [`Grid::for_each_row`] for a grid of `shape` and `strides`.
+fn grid_rows(
+    shape: &[usize],
+    strides: &[usize],
+    from: usize,
+    margin: usize,
+    mut f: impl FnMut(Range<usize>),
+) {
+    let ndim = shape.len();
+    if ndim == 0 || shape.iter().any(|&n| n <= from + margin) {
+        return;
+    }
+    let last = ndim - 1;
+    let len = shape[last] - from - margin;
+    let mut index = vec![from; last];
+    loop {
+        let start: usize = (0..last).map(|k| index[k] * strides[k]).sum::<usize>() + from;
+        f(start..start + len);
+        let mut k = last;
+        loop {
+            if k == 0 {
+                return;
+            }
+            k -= 1;
+            index[k] += 1;
+            if index[k] + margin < shape[k] {
+                break;
+            }
+            index[k] = from;
+        }
     }
 }
