@@ -146,10 +146,34 @@ pub fn solidity(mask: ArrayViewD<'_, bool>, spacing: &[f64]) -> Result<f64> {
 /// # Ok::<(), tesserae::Error>(())
 /// ```
 pub fn feret_diameter_max(mask: ArrayViewD<'_, bool>, spacing: &[f64]) -> Result<f64> {
-    let ndim = mask.ndim();
+    voxel_volume(mask.ndim(), spacing)?;
+    feret_diameter_max_of_convex(image_convex(mask)?.view(), spacing)
+}
+
+/// [`feret_diameter_max`] from the object's convex hull image (as
+/// [`image_convex`] gives it), so that a hull computed once serves
+/// `area_convex`, `solidity` and `feret_diameter_max`.
+///
+/// ```
+/// use ndarray::array;
+/// use tesserae::ndmeasure::regionprops::{feret_diameter_max, feret_diameter_max_of_convex, image_convex};
+/// let l = array![[true, false, false], [true, false, false], [true, true, true]].into_dyn();
+/// let hull = image_convex(l.view())?;
+/// assert_eq!(
+///     feret_diameter_max_of_convex(hull.view(), &[1.0, 2.0])?,
+///     feret_diameter_max(l.view(), &[1.0, 2.0])?,
+/// );
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+pub fn feret_diameter_max_of_convex(hull: ArrayViewD<'_, bool>, spacing: &[f64]) -> Result<f64> {
+    let ndim = hull.ndim();
     voxel_volume(ndim, spacing)?;
-    let hull = image_convex(mask)?;
-    let grid = Grid::from_mask(&hull.view(), 0, false, |m| m);
+    if ndim != 2 && ndim != 3 {
+        return Err(Error::InvalidArgument(format!(
+            "feret_diameter_max is implemented for 2-D and 3-D images only, not {ndim}-D"
+        )));
+    }
+    let grid = Grid::from_mask(&hull, 0, false, |m| m);
     let contour = contour_points(&grid);
     if contour.is_empty() {
         return Err(Error::InvalidArgument(
