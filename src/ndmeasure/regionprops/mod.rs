@@ -28,7 +28,10 @@
 mod accumulate;
 mod derive;
 mod extra;
+mod image_convex;
+mod image_props;
 mod moments;
+mod object_image;
 mod property;
 mod table;
 
@@ -41,6 +44,14 @@ use accumulate::{merge, scan_block, Plan, RegionAcc};
 use derive::Object;
 
 pub use extra::RegionAccumulator;
+pub use image_convex::{
+    area_convex, feret_diameter_max, feret_diameter_max_of_convex, image_convex, solidity,
+};
+pub use image_props::{
+    area_filled, coords, euler_number, image, image_filled, image_intensity, intensity_median,
+    perimeter, perimeter_crofton,
+};
+pub use object_image::{map_objects, ObjectImage};
 pub use property::Property;
 pub use table::{Column, RegionTable};
 
