@@ -26,5 +26,10 @@ pub use find_objects::{dense_objects, find_objects, find_objects_chunked};
 pub use label::{label, Connectivity, Label, LabelSource, Prepared, Structure};
 pub use labels::LabelValue;
 pub use measurements::{Measure, Measurements};
-pub use regionprops::{Column, Property, RegionAccumulator, RegionProps, RegionTable};
+pub use regionprops::{
+    area_convex, area_filled, coords, euler_number, feret_diameter_max,
+    feret_diameter_max_of_convex, image, image_convex, image_filled, image_intensity,
+    intensity_median, map_objects, perimeter, perimeter_crofton, solidity, Column, ObjectImage,
+    Property, RegionAccumulator, RegionProps, RegionTable,
+};
 pub use stats::{Bins, LabelStats};

@@ -11,6 +11,7 @@ mod labels;
 mod measure;
 mod morph;
 mod progress;
+mod regionprops;
 mod relabel;
 mod remove;
 mod table;
@@ -58,10 +59,12 @@ enum Command {
     Filter(filter::Args),
     /// A global threshold as scikit-image's (printed) and the mask image > threshold.
     Threshold(threshold::Args),
-    /// Binary morphology and hole filling, equal to scipy.ndimage at any chunking.
+    /// Binary and grey morphology and hole filling, equal to scipy.ndimage at any chunking.
     Morph(morph::Args),
     /// Euclidean distance transform (scipy's distance_transform_edt), with voxel size.
     Distance(morph::DistanceArgs),
+    /// scikit-image's regionprops_table (area, centroid, moments, intensity, …) per label, as CSV.
+    Regionprops(regionprops::Args),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Threshold(args) => threshold::run(args, &context),
         Command::Morph(args) => morph::run(args, &context),
         Command::Distance(args) => morph::distance(args, &context),
+        Command::Regionprops(args) => regionprops::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

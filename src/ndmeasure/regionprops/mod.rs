@@ -28,7 +28,11 @@
 mod accumulate;
 mod derive;
 mod extra;
+mod image_convex;
+mod image_pass;
+mod image_props;
 mod moments;
+mod object_image;
 mod property;
 mod table;
 
@@ -39,10 +43,22 @@ use crate::error::{Error, Result};
 use crate::ndmeasure::labels::LabelValue;
 use accumulate::{merge, scan_block, Plan, RegionAcc};
 use derive::Object;
+use image_pass::ImagePass;
 
 pub use extra::RegionAccumulator;
+pub use image_convex::{
+    area_convex, feret_diameter_max, feret_diameter_max_of_convex, image_convex, solidity,
+};
+pub use image_props::{
+    area_filled, coords, euler_number, image, image_filled, image_intensity, intensity_median,
+    perimeter, perimeter_crofton,
+};
+pub use object_image::{map_objects, ObjectImage};
 pub use property::Property;
 pub use table::{Column, RegionTable};
+
+/// The default [`RegionProps::memory_budget`]: 256 MiB.
+const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
 
 /// Configures a region-properties table: which properties, the voxel size,
 /// the chunking, user accumulators.
@@ -70,6 +86,7 @@ pub struct RegionProps {
     properties: Vec<Property>,
     spacing: Option<Vec<f64>>,
     chunks: Option<Vec<usize>>,
+    memory_budget: usize,
     extras: Vec<Arc<dyn RegionAccumulator>>,
 }
 
@@ -79,6 +96,7 @@ impl std::fmt::Debug for RegionProps {
             .field("properties", &self.properties)
             .field("spacing", &self.spacing)
             .field("chunks", &self.chunks)
+            .field("memory_budget", &self.memory_budget)
             .field(
                 "extras",
                 &self.extras.iter().map(|e| e.name()).collect::<Vec<_>>(),
@@ -93,6 +111,7 @@ impl Default for RegionProps {
             properties: vec![Property::Label, Property::Bbox],
             spacing: None,
             chunks: None,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
             extras: Vec::new(),
         }
     }
@@ -135,6 +154,29 @@ impl RegionProps {
     /// Chunk shape of the pass (default: the label source's native chunks).
     pub fn chunks(mut self, chunks: &[usize]) -> Self {
         self.chunks = Some(chunks.to_vec());
+        self
+    }
+
+    /// Bytes the bounding boxes of one batch of objects may take together in
+    /// the object-image pass (label, mask and intensity bytes per voxel;
+    /// default 256 MiB). Objects of a batch run in parallel; an object larger
+    /// than the budget runs alone.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::RegionProps;
+    /// use tesserae::{ArraySource, Executor};
+    ///
+    /// let labels = ArraySource::new(array![[1u8, 1, 0], [1, 0, 2]].into_dyn());
+    /// let table = RegionProps::new()
+    ///     .properties(&["label", "euler_number", "area_convex"])?
+    ///     .memory_budget(1)
+    ///     .run::<_, ArraySource<u8>>(&Executor::new(), &labels, None)?;
+    /// assert_eq!(table.float("area_convex"), Some(&[3.0, 1.0][..]));
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = bytes;
         self
     }
 
@@ -189,29 +231,57 @@ impl RegionProps {
             self.chunks.as_deref().unwrap_or(labels.chunk_shape()),
         )?;
         let wants_values = plan.stats || plan.weighted_order > 0 || !plan.extras.is_empty();
-        let intensity = intensity.filter(|_| wants_values);
+        let one_pass_intensity = intensity.filter(|_| wants_values);
         let per_label = exec.map_reduce(
             "regionprops",
             grid.num_chunks(),
             |i| {
                 let region = grid.chunk_region(&grid.chunk_index(i));
-                let values = match intensity {
-                    Some(source) => Some(read_values(source, &region, channels)?),
-                    None => None,
-                };
                 let mut out = None;
-                labels.read_view(&region, &mut |block| {
-                    out = Some(scan_block(&block, values.as_deref(), region.start(), &plan));
-                    Ok(())
-                })?;
+                let mut scan = |values: Option<&[S::Elem]>| {
+                    labels.read_view(&region, &mut |block| {
+                        out = Some(scan_block(&block, values, region.start(), &plan));
+                        Ok(())
+                    })
+                };
+                match one_pass_intensity {
+                    Some(source) => {
+                        source.read_view(&with_channels(&region, channels), &mut |view| {
+                            let view = view.as_standard_layout();
+                            scan(view.as_slice())
+                        })?
+                    }
+                    None => scan(None)?,
+                }
                 out.ok_or_else(|| Error::Failed(format!("no labels read for chunk {region}")))
             },
             |a, b| merge(a, b, &plan),
         )?;
-        // The object-image properties (Property::needs_object_image) are a
-        // second pass here, over the bounding boxes of `per_label`; `check`
-        // refuses them until that pass exists.
-        Ok(self.table(per_label.unwrap_or_default(), &plan, &spacing, channels))
+        let per_label = per_label.unwrap_or_default();
+        let pass = ImagePass {
+            properties: self
+                .properties
+                .iter()
+                .copied()
+                .filter(|p| p.needs_object_image())
+                .collect(),
+            spacing: &spacing,
+            channels,
+            budget: self.memory_budget,
+        };
+        let images = if pass.properties.is_empty() {
+            Vec::new()
+        } else {
+            let objects: Vec<(u64, Region)> = per_label
+                .iter()
+                .map(|(label, acc)| {
+                    let shape = acc.lo.iter().zip(&acc.hi).map(|(l, h)| h + 1 - l);
+                    (*label, Region::new(acc.lo.clone(), shape.collect()))
+                })
+                .collect();
+            pass.run(exec, labels, intensity, &objects)?
+        };
+        Ok(self.table(per_label, &images, &plan, &spacing, channels))
     }
 
     fn resolve_spacing<L: Source + ?Sized>(&self, labels: &L) -> Result<Vec<f64>> {
@@ -235,6 +305,12 @@ impl RegionProps {
     /// Refuses the properties that cannot be computed for this input.
     fn check(&self, ndim: usize, has_intensity: bool, spacing: &[f64]) -> Result<()> {
         for &p in &self.properties {
+            if p.is_object() {
+                return Err(Error::InvalidArgument(format!(
+                    "region property '{p}' is an array per object, not a table column: \
+                     use map_objects"
+                )));
+            }
             if p.only_2d() && ndim != 2 {
                 return Err(Error::InvalidArgument(format!(
                     "region property '{p}' is defined for 2-D images only"
@@ -252,9 +328,11 @@ impl RegionProps {
                     "region property '{p}' supports a spacing of 1 only (as scikit-image)"
                 )));
             }
-            if p.needs_object_image() {
+            if matches!(p, Property::Perimeter | Property::PerimeterCrofton)
+                && spacing.windows(2).any(|w| w[0] != w[1])
+            {
                 return Err(Error::InvalidArgument(format!(
-                    "region property '{p}' needs the object-image pass, not available in this build"
+                    "region property '{p}' supports isotropic spacing only (as scikit-image)"
                 )));
             }
         }
@@ -307,6 +385,7 @@ impl RegionProps {
     fn table(
         &self,
         per_label: Vec<(u64, RegionAcc)>,
+        images: &[Vec<f64>],
         plan: &Plan,
         spacing: &[f64],
         channels: Option<usize>,
@@ -335,8 +414,9 @@ impl RegionProps {
                 table.push(name, Column::Float(Vec::with_capacity(per_label.len())));
             }
         }
-        for (label, acc) in &per_label {
+        for (index, (label, acc)) in per_label.iter().enumerate() {
             let object = Object::new(acc, plan, spacing, channels);
+            let mut image_values = images.get(index).into_iter().flatten().copied();
             let mut column = 0;
             for &p in &self.properties {
                 if p == Property::Label {
@@ -344,7 +424,13 @@ impl RegionProps {
                     column += 1;
                     continue;
                 }
-                for v in object.values(p) {
+                let values = if p.needs_object_image() {
+                    let n = p.columns(ndim, channels).len();
+                    image_values.by_ref().take(n).collect()
+                } else {
+                    object.values(p)
+                };
+                for v in values {
                     table.append(column, v);
                     column += 1;
                 }
@@ -365,13 +451,9 @@ impl RegionProps {
     }
 }
 
-/// Reads the intensity of `region` (all channels) as a C-contiguous vector.
-fn read_values<S: Source + ?Sized>(
-    source: &S,
-    region: &Region,
-    channels: Option<usize>,
-) -> Result<Vec<S::Elem>> {
-    let region = match channels {
+/// The intensity image's region of the label region `region`: all channels.
+fn with_channels(region: &Region, channels: Option<usize>) -> Region {
+    match channels {
         None => region.clone(),
         Some(c) => {
             let mut start = region.start().to_vec();
@@ -380,11 +462,5 @@ fn read_values<S: Source + ?Sized>(
             shape.push(c);
             Region::new(start, shape)
         }
-    };
-    let mut out = Vec::new();
-    source.read_view(&region, &mut |view| {
-        out = view.iter().copied().collect();
-        Ok(())
-    })?;
-    Ok(out)
+    }
 }

@@ -4,15 +4,28 @@
 
 /// `sum_{t = x0}^{x0 + len - 1} t^j` for `j` in `0..=order`, exact in integers.
 pub(crate) fn power_sums(x0: i64, len: i64, order: usize) -> [f64; 4] {
-    // F_j(n) = sum_{t=0}^{n-1} t^j, polynomials valid for every integer n.
-    let f = |n: i128| -> [i128; 4] {
-        let f1 = n * (n - 1) / 2;
-        [n, f1, (n - 1) * n * (2 * n - 1) / 6, f1 * f1]
-    };
-    let (a, b) = (f(x0 as i128), f((x0 + len) as i128));
+    let end = x0 + len;
     let mut out = [0.0; 4];
-    for j in 0..=order.min(3) {
-        out[j] = (b[j] - a[j]) as f64;
+    // F_j(n) = sum_{t=0}^{n-1} t^j, polynomials valid for every integer n;
+    // in i64 while n^4 cannot overflow, else in i128.
+    if x0.abs().max(end.abs()) < 1 << 15 {
+        let f = |n: i64| -> [i64; 4] {
+            let f1 = n * (n - 1) / 2;
+            [n, f1, (n - 1) * n * (2 * n - 1) / 6, f1 * f1]
+        };
+        let (a, b) = (f(x0), f(end));
+        for j in 0..=order.min(3) {
+            out[j] = (b[j] - a[j]) as f64;
+        }
+    } else {
+        let f = |n: i128| -> [i128; 4] {
+            let f1 = n * (n - 1) / 2;
+            [n, f1, (n - 1) * n * (2 * n - 1) / 6, f1 * f1]
+        };
+        let (a, b) = (f(x0 as i128), f(end as i128));
+        for j in 0..=order.min(3) {
+            out[j] = (b[j] - a[j]) as f64;
+        }
     }
     out
 }
@@ -226,6 +239,14 @@ mod tests {
                 assert_eq!(power_sums(x0, len, 3), expected);
             }
         }
+    }
+
+    #[test]
+    fn power_sums_far_from_the_origin_are_exact() {
+        let x0 = 1i64 << 20;
+        let expected: f64 = (x0..x0 + 3).map(|t| (t as i128).pow(3) as f64).sum();
+        assert_eq!(power_sums(x0, 3, 3)[3], expected);
+        assert_eq!(power_sums(-x0, 2, 1), [2.0, (-2 * x0 + 1) as f64, 0.0, 0.0]);
     }
 
     #[test]
