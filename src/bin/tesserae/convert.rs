@@ -72,16 +72,6 @@ fn convert<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
     };
     let mut sink = io::create::<T>(&args.output, &shape, &chunks, &options)?;
     tesserae::engine::store(exec, &source, &mut sink)?;
-    eprintln!(
-        "wrote {} ({} {}, chunks {:?})",
-        args.output.display(),
-        shape
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join("x"),
-        T::DTYPE,
-        chunks
-    );
+    crate::progress::wrote(&args.output, &shape, T::DTYPE, &chunks);
     Ok(())
 }

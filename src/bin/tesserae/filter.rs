@@ -202,17 +202,7 @@ fn write<T: Element, U: Element>(
     };
     let mut sink = io::create::<U>(&args.output, &shape, chunks, &options)?;
     store(exec, filtered, &mut sink)?;
-    eprintln!(
-        "wrote {} ({} {}, chunks {:?})",
-        args.output.display(),
-        shape
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join("x"),
-        U::DTYPE,
-        chunks
-    );
+    crate::progress::wrote(&args.output, &shape, U::DTYPE, chunks);
     Ok(())
 }
 

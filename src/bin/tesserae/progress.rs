@@ -1,4 +1,4 @@
-//! Progress bars on stderr (indicatif), shown only when stderr is a terminal.
+//! Progress bars on stderr (indicatif), shown only when stderr is a terminal, and the line saying what a command wrote.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -52,4 +52,14 @@ pub fn context(threads: usize, quiet: bool) -> tesserae::Result<Executor> {
             current: Mutex::new(None),
         }))
     })
+}
+
+/// Says on stderr what an image command wrote: path, shape, data type and chunks.
+pub fn wrote(path: &std::path::Path, shape: &[usize], dtype: tesserae::DataType, chunks: &[usize]) {
+    let shape: Vec<String> = shape.iter().map(|n| n.to_string()).collect();
+    eprintln!(
+        "wrote {} ({} {dtype}, chunks {chunks:?})",
+        path.display(),
+        shape.join("x")
+    );
 }
