@@ -1,6 +1,7 @@
 """find_objects alone: tesserae's command line (label TIFF in, CSV out, 2 threads)
 against scipy.ndimage.find_objects and cc3d.statistics on the label image in memory, interleaved
-run by run so the shared machine's load hits both alike; `--dask` adds dask-image (one run).
+run by run so the shared machine's load hits both alike, the peers both on the image in memory and
+including reading the TIFF with tifffile (tesserae's time always includes its reading and the CSV); `--dask` adds dask-image (one run).
 
     /work/venv/bin/python benches/peers/find_objects.py [--work /work/bench-work] [--repeat 5]
         [--only blobs3d_512 noise3d_512] [--dask]
@@ -50,11 +51,13 @@ def main():
         cmd = [BIN, "--quiet", "--threads", "2", "find-objects", labels_path, "-o", csv, "--overwrite"]
         if args.chunks:
             cmd += ["--chunks", args.chunks]
-        runs = {"tesserae": [], "scipy": [], "cc3d": []}
+        runs = {"tesserae": [], "scipy": [], "cc3d": [], "tifffile+scipy": [], "tifffile+cc3d": []}
         for _ in range(args.repeat):
             runs["tesserae"].append(seconds(lambda: subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)))
             runs["scipy"].append(seconds(lambda: ndi.find_objects(lab)))
             runs["cc3d"].append(seconds(lambda: cc3d.statistics(lab)))
+            runs["tifffile+scipy"].append(seconds(lambda: ndi.find_objects(tifffile.imread(labels_path))))
+            runs["tifffile+cc3d"].append(seconds(lambda: cc3d.statistics(tifffile.imread(labels_path))))
         med = {k: statistics.median(v) for k, v in runs.items()}
         if args.dask:
             import dask

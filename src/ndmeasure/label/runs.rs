@@ -250,7 +250,11 @@ fn extract_binary<'d, T: Copy + 'd>(
         starts: Vec::with_capacity(plan.rows * words),
         base: Vec::with_capacity(plan.rows * words),
     };
-    let mut bounds = Vec::new();
+    // Room for the most runs a row can hold, reserved up front: growing the
+    // vector would copy it into fresh pages at every doubling, and reserved
+    // pages that are never written cost nothing.
+    let most = if plan.along_row { len.div_ceil(2) } else { len };
+    let mut bounds = Vec::with_capacity(2 * most * plan.rows);
     let mut row_ptr = Vec::with_capacity(plan.rows + 1);
     row_ptr.push(0u32);
     let mut flags = [0u8; 64];
@@ -590,7 +594,8 @@ fn put<L: Copy>(out: &mut [L], start: usize, end: usize, value: L) {
 /// Turns the forest into labels numbered in run (= raster) order of the roots.
 fn number(mut parent: Vec<u32>, bounds: Vec<u32>, row_ptr: Vec<u32>, row_len: usize) -> Runs {
     let mut count = 0u32;
-    let mut first = Vec::new();
+    // At most one label per run; the pages never written cost nothing.
+    let mut first = Vec::with_capacity(parent.len());
     for r in 0..row_ptr.len() - 1 {
         for j in row_ptr[r] as usize..row_ptr[r + 1] as usize {
             let p = parent[j] as usize;
