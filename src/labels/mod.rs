@@ -21,9 +21,11 @@ mod map;
 mod relabel;
 mod remove;
 mod sizes;
+mod stitch;
 
 pub use border::{clear_border, ClearBorder};
 pub use map::LabelMap;
 pub use relabel::{relabel_sequential, RelabelSequential, Relabeled};
 pub use remove::RemoveObjects;
 pub use sizes::{object_sizes, object_sizes_chunked};
+pub use stitch::{OverlapStitch, OverlapStitched, Stitch, Tile, TouchStitch, TouchStitched};

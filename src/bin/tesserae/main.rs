@@ -14,6 +14,7 @@ mod progress;
 mod regionprops;
 mod relabel;
 mod remove;
+mod stitch;
 mod table;
 mod threshold;
 
@@ -65,6 +66,8 @@ enum Command {
     Distance(morph::DistanceArgs),
     /// scikit-image's regionprops_table (area, centroid, moments, intensity, …) per label, as CSV.
     Regionprops(regionprops::Args),
+    /// Merge label images made tile by tile (touching tiles, or overlapping tiles matched by IoU).
+    Stitch(stitch::Args),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Command::Morph(args) => morph::run(args, &context),
         Command::Distance(args) => morph::distance(args, &context),
         Command::Regionprops(args) => regionprops::run(args, &context),
+        Command::Stitch(args) => stitch::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
