@@ -77,3 +77,65 @@ fn threshold_rejects_bad_usage() {
         .code(2)
         .stderr(predicate::str::contains("already exists"));
 }
+
+#[test]
+fn threshold_minimum_prints_scikit_image_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.tif");
+    let image = fixture_u16();
+    write(&input, image.clone());
+    // fixtures/threshold/manifest.json: threshold_minimum of u16_2d.
+    let output = dir.path().join("minimum.tif");
+    tesserae()
+        .args(["threshold", "minimum"])
+        .arg(&input)
+        .arg(&output)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("minimum threshold: 2053"));
+    assert_eq!(
+        read_u8(&output),
+        image.mapv(|v| u8::from(f64::from(v) > 2053.0))
+    );
+}
+
+#[test]
+fn threshold_local_writes_scikit_image_mask() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.zarr");
+    let bytes = std::fs::read("fixtures/threshold/local_u8_2d.bin").unwrap();
+    let image = ArrayD::from_shape_vec(vec![30, 34], bytes).unwrap();
+    write(&input, image.clone());
+    // fixtures/threshold/local.json case 1: block_size 5, mean, offset 3.5.
+    let bytes = std::fs::read("fixtures/threshold/local_1.bin").unwrap();
+    let threshold: Vec<f64> = bytemuck::pod_collect_to_vec(&bytes);
+    let expected = ArrayD::from_shape_vec(
+        vec![30, 34],
+        image
+            .iter()
+            .zip(&threshold)
+            .map(|(&v, &t)| u8::from(f64::from(v) > t))
+            .collect(),
+    )
+    .unwrap();
+    let output = dir.path().join("mask.tif");
+    tesserae()
+        .args(["threshold", "local"])
+        .arg(&input)
+        .arg(&output)
+        .args(["--block-size", "5", "--method", "mean", "--offset", "3.5"])
+        .args(["--chunks", "4,7"])
+        .assert()
+        .success();
+    assert_eq!(read_u8(&output), expected);
+    // Without --block-size, or with an even one: bad usage.
+    for extra in [&[][..], &["--block-size", "4"][..]] {
+        tesserae()
+            .args(["threshold", "local"])
+            .arg(&input)
+            .arg(dir.path().join("bad.tif"))
+            .args(extra)
+            .assert()
+            .code(2);
+    }
+}

@@ -96,14 +96,20 @@ fn thresholds_equal_scikit_image() {
             other => panic!("unexpected dtype {other}"),
         };
     }
-    assert_eq!(checked, 66);
+    assert_eq!(checked, 76);
 }
 
 #[test]
 fn special_images() {
     let constant = ArrayD::from_elem(vec![4, 4], 7u8);
     for method in ThresholdMethod::ALL {
-        assert_eq!(Threshold::new(method).apply(&constant.view()).unwrap(), 7.0);
+        let t = Threshold::new(method).apply(&constant.view());
+        if method == ThresholdMethod::Minimum {
+            // scikit-image: "Unable to find two maxima in histogram".
+            assert!(t.is_err());
+        } else {
+            assert_eq!(t.unwrap(), 7.0);
+        }
     }
     let with_nan = ndarray::array![0.1f32, f32::NAN, 0.9, 0.5].into_dyn();
     assert!(Threshold::new(ThresholdMethod::Otsu)
@@ -114,6 +120,19 @@ fn special_images() {
         .apply(&with_nan.view())
         .unwrap();
     assert!(li > 0.1 && li < 0.9);
+    // Two humps: found; too few smoothing iterations: an error, as scikit-image.
+    let humps = ArrayD::from_shape_fn(vec![30, 30], |i| {
+        (if i[0] < 15 { 30 } else { 180 }) + ((i[0] * 7 + i[1] * 11) % 23) as u8
+    });
+    let minimum = Threshold::new(ThresholdMethod::Minimum);
+    let t = minimum.apply(&humps.view()).unwrap();
+    assert!(t > 52.0 && t < 180.0);
+    assert!(minimum
+        .clone()
+        .max_num_iter(1)
+        .apply(&humps.view())
+        .is_err());
+    assert!(minimum.max_num_iter(0).apply(&humps.view()).is_err());
     let empty = ArrayD::<u16>::zeros(vec![0, 3]);
     assert!(Threshold::new(ThresholdMethod::Mean)
         .apply(&empty.view())

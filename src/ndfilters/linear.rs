@@ -4,12 +4,19 @@
 //!
 //! scipy runs a separable filter as successive `correlate1d` calls, each
 //! storing its result in the output array; so does a block here: the padded
-//! block is converted to `f64` once, every pass correlates along its axis in
-//! memory (cropping that axis to the chunk, so later passes along other axes
-//! still see the halo they need), and its result is rounded through the output
-//! type before the next pass, as scipy's intermediate output array rounds it.
-//! Passes follow scipy's arithmetic (symmetric kernels fold pairs, in the same
-//! order), so integer outputs are bit-exact.
+//! block is converted to floating point once, every pass correlates along its
+//! axis into a scratch buffer reused from pass to pass (cropping that axis to
+//! the chunk, so later passes along other axes still see the halo they need),
+//! and its result is rounded through the output type before the next pass, as
+//! scipy's intermediate output array rounds it. Passes follow scipy's
+//! arithmetic (symmetric kernels fold pairs, in the same order), so integer
+//! outputs are bit-exact.
+//!
+//! Plans run in `f64`, as scipy, except one: a single term of kernels with no
+//! negative weight (a gaussian blur, a uniform filter) written as `f32`
+//! runs in `f32`, at half the memory traffic. Without cancellation every
+//! output then stays within a few `f32` roundings (about 1e-6 relative) of
+//! scipy's, which rounds every pass to `f32` too.
 //!
 //! Where the halo leaves the array, non-constant modes come from
 //! [`map_overlap`]'s index mapping (a pass along one axis commutes with an
@@ -18,9 +25,11 @@
 //! the outside part of the axis just before the pass along it.
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use num_traits::Float;
 
 use crate::engine::{
-    map_overlap, split_for_workers, ArraySource, Block, BoundaryMode, Element, Region, Source,
+    map_overlap, split_for_workers, ArraySource, Block, BoundaryMode, DataType, Element, Region,
+    Source,
 };
 use crate::ndfilters::FilterOutput;
 use crate::{Error, Result};
@@ -28,6 +37,40 @@ use crate::{Error, Result};
 /// Inner-dimension tile of the passes along non-contiguous axes, in elements:
 /// the rows a window reads stay in cache while the window slides.
 const TILE: usize = 512;
+
+/// The floating-point type a block is filtered in (`f32` or `f64`).
+pub(crate) trait Real: Float + Send + Sync + 'static {
+    /// The type as an element type.
+    const DTYPE: DataType;
+    /// The value nearest `v`.
+    fn of(v: f64) -> Self;
+    /// The value as `f64` (exact).
+    fn wide(self) -> f64;
+}
+
+impl Real for f32 {
+    const DTYPE: DataType = DataType::F32;
+    #[inline]
+    fn of(v: f64) -> Self {
+        v as f32
+    }
+    #[inline]
+    fn wide(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Real for f64 {
+    const DTYPE: DataType = DataType::F64;
+    #[inline]
+    fn of(v: f64) -> Self {
+        v
+    }
+    #[inline]
+    fn wide(self) -> f64 {
+        self
+    }
+}
 
 /// One 1-D kernel.
 #[derive(Clone, Debug, PartialEq)]
@@ -148,6 +191,20 @@ impl Filter {
         self.modes.len()
     }
 
+    /// One term of kernels without negative weights: what may run in `f32`.
+    fn positive(&self) -> bool {
+        match &self.plan {
+            Plan::Separable { terms, .. } => {
+                terms.len() == 1
+                    && terms.iter().flatten().all(|p| match &p.kernel {
+                        Kernel1d::Weights(w) => w.iter().all(|&v| v >= 0.0),
+                        Kernel1d::Uniform(_) => true,
+                    })
+            }
+            Plan::Dense { .. } => false,
+        }
+    }
+
     /// The halo depth per axis.
     fn depth(&self) -> Vec<usize> {
         let mut depth = vec![0; self.ndim()];
@@ -177,10 +234,26 @@ impl Filter {
         padded: ArrayViewD<'_, T>,
         block: &Block,
     ) -> Result<ArrayD<U>> {
+        if U::DTYPE == DataType::F32 && self.positive() {
+            self.run_in::<T, U, f32>(shape, padded, block)
+        } else {
+            self.run_in::<T, U, f64>(shape, padded, block)
+        }
+    }
+
+    /// [`Self::run`], computing in `F`.
+    fn run_in<T: Element, U: FilterOutput, F: Real>(
+        &self,
+        shape: &[usize],
+        padded: ArrayViewD<'_, T>,
+        block: &Block,
+    ) -> Result<ArrayD<U>> {
         let region = block.region();
         let depth = block.depth();
         let pshape = padded.shape().to_vec();
-        let mut input = to_f64(padded);
+        let mut input = to_real::<T, F>(padded);
+        // Rounding through `U` after every pass, unless `F` is `U`.
+        let round = U::DTYPE != F::DTYPE;
         // Per axis, the padded positions inside the array.
         let inside: Vec<(usize, usize)> = (0..shape.len())
             .map(|k| {
@@ -195,10 +268,10 @@ impl Filter {
         let values: Vec<U> = match &self.plan {
             Plan::Separable { terms, combine } => {
                 if terms.iter().all(Vec::is_empty) {
-                    let centre = crop(&input, &pshape, depth, &out_shape);
-                    centre.into_iter().map(U::from_f64).collect()
+                    crop::<F, U>(&input, &pshape, depth, &out_shape)
                 } else {
                     let single = terms.len() == 1;
+                    let mut scratch = Vec::new();
                     let mut results = terms.iter().map(|passes| {
                         let mut buf = if single {
                             std::mem::take(&mut input)
@@ -209,33 +282,34 @@ impl Filter {
                         let mut done = vec![false; shape.len()];
                         for (p, pass) in passes.iter().enumerate() {
                             let a = pass.axis;
-                            // Integer-valued lines: scipy's running sums are exact.
-                            let integers = if p == 0 {
-                                !T::DTYPE.is_float()
-                            } else {
-                                !U::DTYPE.is_float()
-                            };
+                            // Integer-valued lines: scipy's running sums are
+                            // exact (in `f64`; `f32` sums every window anew).
+                            let integers = F::DTYPE == DataType::F64
+                                && if p == 0 {
+                                    !T::DTYPE.is_float()
+                                } else {
+                                    !U::DTYPE.is_float()
+                                };
                             if let BoundaryMode::Constant(cval) = self.modes[a] {
-                                fill_outside(&mut buf, &bshape, a, inside[a], cval);
+                                fill_outside(&mut buf, &bshape, a, inside[a], F::of(cval));
                             }
                             let offset = depth[a] - pass.left();
-                            buf =
-                                correlate_axis(&buf, &bshape, pass, offset, out_shape[a], integers);
+                            let job = Job {
+                                pass,
+                                offset,
+                                m: out_shape[a],
+                                integers,
+                                round: round.then_some(through::<U, F> as fn(F) -> F),
+                            };
+                            correlate_axis(&buf, &bshape, &job, &mut scratch);
+                            std::mem::swap(&mut buf, &mut scratch);
                             bshape[a] = out_shape[a];
                             done[a] = true;
-                            if U::DTYPE != f64::DTYPE {
-                                for v in buf.iter_mut() {
-                                    *v = U::from_f64(*v).as_f64();
-                                }
-                            }
                         }
                         let margins: Vec<usize> = (0..shape.len())
                             .map(|k| if done[k] { 0 } else { depth[k] })
                             .collect();
-                        crop(&buf, &bshape, &margins, &out_shape)
-                            .into_iter()
-                            .map(U::from_f64)
-                            .collect::<Vec<U>>()
+                        crop::<F, U>(&buf, &bshape, &margins, &out_shape)
                     });
                     let first = results.next().unwrap_or_default();
                     match combine {
@@ -261,18 +335,23 @@ impl Filter {
             Plan::Dense { weights, origin } => {
                 for (k, mode) in self.modes.iter().enumerate() {
                     if let BoundaryMode::Constant(cval) = mode {
-                        fill_outside(&mut input, &pshape, k, inside[k], *cval);
+                        fill_outside(&mut input, &pshape, k, inside[k], F::of(*cval));
                     }
                 }
                 correlate_dense(&input, &pshape, depth, weights, origin, &out_shape)
                     .into_iter()
-                    .map(U::from_f64)
+                    .map(|v| U::from_f64(v.wide()))
                     .collect()
             }
         };
         ArrayD::from_shape_vec(IxDyn(&out_shape), values)
             .map_err(|e| Error::Failed(format!("filter output block: {e}")))
     }
+}
+
+/// `v` stored in `U` and read back, as scipy's intermediate output array does.
+fn through<U: FilterOutput, F: Real>(v: F) -> F {
+    F::of(U::from_f64(v.wide()).as_f64())
 }
 
 /// The lazy filtered `source`, computed in chunks of `chunks` (default: the
@@ -328,20 +407,20 @@ pub(crate) fn apply<T: Element, U: FilterOutput>(
     lazy::<_, U>(filter, source, None)?.read(&Region::full(&shape))
 }
 
-/// A block as a C-ordered `f64` buffer, row by row.
-fn to_f64<T: Element>(block: ArrayViewD<'_, T>) -> Vec<f64> {
+/// A block as a C-ordered buffer of `F`, row by row.
+fn to_real<T: Element, F: Real>(block: ArrayViewD<'_, T>) -> Vec<F> {
     if let Some(slice) = block.as_slice() {
-        return slice.iter().map(|v| v.as_f64()).collect();
+        return slice.iter().map(|v| F::of(v.as_f64())).collect();
     }
     let mut out = Vec::with_capacity(block.len());
     if block.ndim() == 0 {
-        out.extend(block.iter().map(|v| v.as_f64()));
+        out.extend(block.iter().map(|v| F::of(v.as_f64())));
         return out;
     }
     for row in block.rows() {
         match row.as_slice() {
-            Some(s) => out.extend(s.iter().map(|v| v.as_f64())),
-            None => out.extend(row.iter().map(|v| v.as_f64())),
+            Some(s) => out.extend(s.iter().map(|v| F::of(v.as_f64()))),
+            None => out.extend(row.iter().map(|v| F::of(v.as_f64()))),
         }
     }
     out
@@ -355,7 +434,13 @@ fn split3(shape: &[usize], axis: usize) -> (usize, usize, usize) {
 }
 
 /// Sets the positions of `buf` (of `shape`) outside `inside` along `axis` to `value`.
-fn fill_outside(buf: &mut [f64], shape: &[usize], axis: usize, inside: (usize, usize), value: f64) {
+fn fill_outside<F: Copy>(
+    buf: &mut [F],
+    shape: &[usize],
+    axis: usize,
+    inside: (usize, usize),
+    value: F,
+) {
     let (outer, n, inner) = split3(shape, axis);
     for o in 0..outer {
         let rows = &mut buf[o * n * inner..(o + 1) * n * inner];
@@ -364,10 +449,16 @@ fn fill_outside(buf: &mut [f64], shape: &[usize], axis: usize, inside: (usize, u
     }
 }
 
-/// The part of `buf` (of `shape`) starting `margins` in, of shape `out`.
-fn crop(buf: &[f64], shape: &[usize], margins: &[usize], out: &[usize]) -> Vec<f64> {
+/// The part of `buf` (of `shape`) starting `margins` in, of shape `out`, as `U`.
+fn crop<F: Real, U: FilterOutput>(
+    buf: &[F],
+    shape: &[usize],
+    margins: &[usize],
+    out: &[usize],
+) -> Vec<U> {
+    let cast = |v: &F| U::from_f64(v.wide());
     if shape == out {
-        return buf.to_vec();
+        return buf.iter().map(cast).collect();
     }
     let strides = c_strides(shape);
     let mut result = Vec::with_capacity(out.iter().product());
@@ -376,7 +467,7 @@ fn crop(buf: &[f64], shape: &[usize], margins: &[usize], out: &[usize]) -> Vec<f
             .map(|k| (margins[k] + index[k]) * strides[k])
             .sum::<usize>()
             + margins[out.len() - 1];
-        result.extend_from_slice(&buf[start..start + out[out.len() - 1]]);
+        result.extend(buf[start..start + out[out.len() - 1]].iter().map(cast));
     });
     result
 }
@@ -429,28 +520,63 @@ fn symmetry(w: &[f64]) -> Symmetry {
     }
 }
 
-/// One pass: along `pass.axis` of `buf` (of `shape`), output position `i`
-/// reads the input from `offset + i`; `m` outputs per line.
+/// One pass to run on a buffer.
+struct Job<'a, F> {
+    pass: &'a Pass,
+    /// Output position `i` reads the input from `offset + i`.
+    offset: usize,
+    /// Outputs per line.
+    m: usize,
+    /// Integer-valued input lines (see [`correlate_axis`]).
+    integers: bool,
+    /// Rounds every output through the output type, when it is not `F`.
+    round: Option<fn(F) -> F>,
+}
+
+/// The kernel of a pass in `F`, with its symmetry.
+struct Taps<F> {
+    w: Vec<F>,
+    sym: Symmetry,
+    uniform: Option<usize>,
+}
+
+impl<F: Real> Taps<F> {
+    fn new(kernel: &Kernel1d) -> Self {
+        match kernel {
+            Kernel1d::Weights(w) => Taps {
+                w: w.iter().map(|&v| F::of(v)).collect(),
+                sym: symmetry(w),
+                uniform: None,
+            },
+            Kernel1d::Uniform(size) => Taps {
+                w: Vec::new(),
+                sym: Symmetry::None,
+                uniform: Some(*size),
+            },
+        }
+    }
+}
+
+/// One pass along `job.pass.axis` of `buf` (of `shape`) into `out` (resized).
 ///
 /// A uniform pass over `integers` is scipy's running sum, which is exact on
 /// integers; over other values, whose running sum would depend on where the
 /// line starts, every window is summed anew, so the result is the same at any
 /// chunking (and within rounding of scipy's).
-fn correlate_axis(
-    buf: &[f64],
-    shape: &[usize],
-    pass: &Pass,
-    offset: usize,
-    m: usize,
-    integers: bool,
-) -> Vec<f64> {
-    let (outer, n, inner) = split3(shape, pass.axis);
-    let mut out = vec![0.0; outer * m * inner];
+fn correlate_axis<F: Real>(buf: &[F], shape: &[usize], job: &Job<'_, F>, out: &mut Vec<F>) {
+    let (outer, n, inner) = split3(shape, job.pass.axis);
+    let m = job.m;
+    out.clear();
+    out.resize(outer * m * inner, F::zero());
+    let taps = Taps::new(&job.pass.kernel);
     for o in 0..outer {
         let src = &buf[o * n * inner..(o + 1) * n * inner];
         let dst = &mut out[o * m * inner..(o + 1) * m * inner];
         if inner == 1 {
-            line(&src[offset..], dst, &pass.kernel, integers);
+            line(&src[job.offset..], dst, &taps, job.integers);
+            if let Some(round) = job.round {
+                dst.iter_mut().for_each(|v| *v = round(*v));
+            }
         } else {
             for t0 in (0..inner).step_by(TILE) {
                 let tl = TILE.min(inner - t0);
@@ -458,81 +584,72 @@ fn correlate_axis(
                     inner,
                     t0,
                     tl,
-                    offset,
+                    offset: job.offset,
                 };
-                rows(src, dst, &tile, m, &pass.kernel, integers);
+                rows(src, dst, &tile, m, &taps, job);
             }
         }
     }
-    out
 }
 
 /// A pass over one contiguous line: `out[i]` from `x[i..i + len]`.
-fn line(x: &[f64], out: &mut [f64], kernel: &Kernel1d, integers: bool) {
+fn line<F: Real>(x: &[F], out: &mut [F], taps: &Taps<F>, integers: bool) {
     let m = out.len();
-    match kernel {
-        Kernel1d::Weights(w) => {
-            let k = w.len();
-            let c = k / 2;
-            match symmetry(w) {
-                Symmetry::Symmetric => {
-                    for (o, v) in out.iter_mut().zip(&x[c..c + m]) {
-                        *o = v * w[c];
-                    }
-                    for j in 0..c {
-                        let (a, b) = (&x[j..j + m], &x[k - 1 - j..k - 1 - j + m]);
-                        for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
-                            *o += (a + b) * w[j];
-                        }
-                    }
-                }
-                Symmetry::Antisymmetric => {
-                    for (o, v) in out.iter_mut().zip(&x[c..c + m]) {
-                        *o = v * w[c];
-                    }
-                    for j in 0..c {
-                        let (a, b) = (&x[j..j + m], &x[k - 1 - j..k - 1 - j + m]);
-                        for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
-                            *o += (a - b) * w[j];
-                        }
-                    }
-                }
-                Symmetry::None => {
-                    for (o, v) in out.iter_mut().zip(&x[k - 1..k - 1 + m]) {
-                        *o = v * w[k - 1];
-                    }
-                    for (j, wj) in w[..k - 1].iter().enumerate() {
-                        for (o, v) in out.iter_mut().zip(&x[j..j + m]) {
-                            *o += v * wj;
-                        }
-                    }
-                }
-            }
-        }
-        Kernel1d::Uniform(size) if integers => {
-            let size = *size;
-            let div = size as f64;
-            let mut sum = 0.0;
-            for v in &x[..size] {
-                sum += v;
+    if let Some(size) = taps.uniform {
+        let div = F::of(size as f64);
+        if integers {
+            let mut sum = F::zero();
+            for &v in &x[..size] {
+                sum = sum + v;
             }
             out[0] = sum / div;
             for i in 1..m {
-                sum += x[i + size - 1] - x[i - 1];
+                sum = sum + (x[i + size - 1] - x[i - 1]);
                 out[i] = sum / div;
             }
-        }
-        Kernel1d::Uniform(size) => {
-            let size = *size;
-            let div = size as f64;
+        } else {
             out.copy_from_slice(&x[..m]);
             for j in 1..size {
-                for (o, v) in out.iter_mut().zip(&x[j..j + m]) {
-                    *o += v;
+                for (o, &v) in out.iter_mut().zip(&x[j..j + m]) {
+                    *o = *o + v;
                 }
             }
             for o in out.iter_mut() {
-                *o /= div;
+                *o = *o / div;
+            }
+        }
+        return;
+    }
+    let w = &taps.w;
+    let k = w.len();
+    let c = k / 2;
+    match taps.sym {
+        Symmetry::Symmetric | Symmetry::Antisymmetric => {
+            for (o, &v) in out.iter_mut().zip(&x[c..c + m]) {
+                *o = v * w[c];
+            }
+            for j in 0..c {
+                let (a, b) = (&x[j..j + m], &x[k - 1 - j..k - 1 - j + m]);
+                let wj = w[j];
+                if taps.sym == Symmetry::Symmetric {
+                    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+                        *o = *o + (a + b) * wj;
+                    }
+                } else {
+                    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+                        *o = *o + (a - b) * wj;
+                    }
+                }
+            }
+        }
+        Symmetry::None => {
+            for (o, &v) in out.iter_mut().zip(&x[k - 1..k - 1 + m]) {
+                *o = v * w[k - 1];
+            }
+            for (j, &wj) in w[..k - 1].iter().enumerate() {
+                for (o, &v) in out.iter_mut().zip(&x[j..j + m]) {
+                    *o = *o + v * wj;
+                }
             }
         }
     }
@@ -552,7 +669,14 @@ struct Tile {
 
 /// A pass over rows of `inner` values (an axis that is not the last), on one
 /// tile of every row: output row `i` from input rows `offset + i ..`.
-fn rows(src: &[f64], dst: &mut [f64], tile: &Tile, m: usize, kernel: &Kernel1d, integers: bool) {
+fn rows<F: Real>(
+    src: &[F],
+    dst: &mut [F],
+    tile: &Tile,
+    m: usize,
+    taps: &Taps<F>,
+    job: &Job<'_, F>,
+) {
     let Tile {
         inner,
         t0,
@@ -560,100 +684,98 @@ fn rows(src: &[f64], dst: &mut [f64], tile: &Tile, m: usize, kernel: &Kernel1d, 
         offset,
     } = *tile;
     let row = |r: usize| &src[r * inner + t0..r * inner + t0 + tl];
-    match kernel {
-        Kernel1d::Weights(w) => {
-            let k = w.len();
-            let c = k / 2;
-            let sym = symmetry(w);
-            for i in 0..m {
-                let out = &mut dst[i * inner + t0..i * inner + t0 + tl];
-                let base = offset + i;
-                match sym {
+    let mut sum = Vec::new();
+    for i in 0..m {
+        let out = &mut dst[i * inner + t0..i * inner + t0 + tl];
+        let base = offset + i;
+        match taps.uniform {
+            Some(size) if job.integers => {
+                if i == 0 {
+                    sum = vec![F::zero(); tl];
+                    for j in 0..size {
+                        for (s, &v) in sum.iter_mut().zip(row(offset + j)) {
+                            *s = *s + v;
+                        }
+                    }
+                } else {
+                    let (new, old) = (row(base + size - 1), row(base - 1));
+                    for ((s, &n), &o) in sum.iter_mut().zip(new).zip(old) {
+                        *s = *s + (n - o);
+                    }
+                }
+                let div = F::of(size as f64);
+                for (o, &s) in out.iter_mut().zip(&sum) {
+                    *o = s / div;
+                }
+            }
+            Some(size) => {
+                let div = F::of(size as f64);
+                out.copy_from_slice(row(base));
+                for j in 1..size {
+                    for (o, &v) in out.iter_mut().zip(row(base + j)) {
+                        *o = *o + v;
+                    }
+                }
+                for o in out.iter_mut() {
+                    *o = *o / div;
+                }
+            }
+            None => {
+                let w = &taps.w;
+                let k = w.len();
+                let c = k / 2;
+                match taps.sym {
                     Symmetry::Symmetric | Symmetry::Antisymmetric => {
-                        for (o, v) in out.iter_mut().zip(row(base + c)) {
+                        for (o, &v) in out.iter_mut().zip(row(base + c)) {
                             *o = v * w[c];
                         }
                         for (j, &wj) in w[..c].iter().enumerate() {
                             let (a, b) = (row(base + j), row(base + k - 1 - j));
-                            if sym == Symmetry::Symmetric {
-                                for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
-                                    *o += (a + b) * wj;
+                            if taps.sym == Symmetry::Symmetric {
+                                for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+                                    *o = *o + (a + b) * wj;
                                 }
                             } else {
-                                for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
-                                    *o += (a - b) * wj;
+                                for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+                                    *o = *o + (a - b) * wj;
                                 }
                             }
                         }
                     }
                     Symmetry::None => {
-                        for (o, v) in out.iter_mut().zip(row(base + k - 1)) {
+                        for (o, &v) in out.iter_mut().zip(row(base + k - 1)) {
                             *o = v * w[k - 1];
                         }
-                        for (j, wj) in w[..k - 1].iter().enumerate() {
-                            for (o, v) in out.iter_mut().zip(row(base + j)) {
-                                *o += v * wj;
+                        for (j, &wj) in w[..k - 1].iter().enumerate() {
+                            for (o, &v) in out.iter_mut().zip(row(base + j)) {
+                                *o = *o + v * wj;
                             }
                         }
                     }
                 }
             }
         }
-        Kernel1d::Uniform(size) if !integers => {
-            let div = *size as f64;
-            for i in 0..m {
-                let out = &mut dst[i * inner + t0..i * inner + t0 + tl];
-                out.copy_from_slice(row(offset + i));
-                for j in 1..*size {
-                    for (o, v) in out.iter_mut().zip(row(offset + i + j)) {
-                        *o += v;
-                    }
-                }
-                for o in out.iter_mut() {
-                    *o /= div;
-                }
-            }
-        }
-        Kernel1d::Uniform(size) => {
-            let size = *size;
-            let div = size as f64;
-            let mut sum = vec![0.0; tl];
-            for j in 0..size {
-                for (s, v) in sum.iter_mut().zip(row(offset + j)) {
-                    *s += v;
-                }
-            }
-            for i in 0..m {
-                if i > 0 {
-                    let (new, old) = (row(offset + i + size - 1), row(offset + i - 1));
-                    for ((s, n), o) in sum.iter_mut().zip(new).zip(old) {
-                        *s += n - o;
-                    }
-                }
-                let out = &mut dst[i * inner + t0..i * inner + t0 + tl];
-                for (o, s) in out.iter_mut().zip(&sum) {
-                    *o = s / div;
-                }
-            }
+        if let Some(round) = job.round {
+            out.iter_mut().for_each(|v| *v = round(*v));
         }
     }
 }
 
-/// scipy's `NI_Correlate` on a padded `f64` block: every output voxel is
+/// scipy's `NI_Correlate` on a padded block: every output voxel is
 /// `0 + w0 * x0 + w1 * x1 + …` over the weights whose magnitude exceeds
 /// `f64::EPSILON`, in C order.
-fn correlate_dense(
-    buf: &[f64],
+fn correlate_dense<F: Real>(
+    buf: &[F],
     pshape: &[usize],
     depth: &[usize],
     weights: &ArrayD<f64>,
     origin: &[isize],
     out_shape: &[usize],
-) -> Vec<f64> {
+) -> Vec<F> {
     let ndim = pshape.len();
     let strides = c_strides(pshape);
     // Per weight: its value and the flat padded offset of its first read.
-    let taps: Vec<(f64, usize)> = weights
+    let taps: Vec<(F, usize)> = weights
         .indexed_iter()
         .filter(|(_, w)| w.abs() > f64::EPSILON)
         .map(|(j, &w)| {
@@ -663,7 +785,7 @@ fn correlate_dense(
                     (depth[k] as isize - left + j[k] as isize) as usize * strides[k]
                 })
                 .sum();
-            (w, offset)
+            (F::of(w), offset)
         })
         .collect();
     let row_len = out_shape[ndim - 1];
@@ -671,12 +793,12 @@ fn correlate_dense(
     for_each_row(out_shape, |index| {
         let base: usize = index.iter().zip(&strides).map(|(i, s)| i * s).sum();
         let at = out.len();
-        out.resize(at + row_len, 0.0);
+        out.resize(at + row_len, F::zero());
         let dst = &mut out[at..];
         for &(w, offset) in &taps {
             let src = &buf[base + offset..base + offset + row_len];
-            for (o, v) in dst.iter_mut().zip(src) {
-                *o += w * v;
+            for (o, &v) in dst.iter_mut().zip(src) {
+                *o = *o + w * v;
             }
         }
     });

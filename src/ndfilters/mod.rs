@@ -42,6 +42,7 @@ mod gaussian;
 pub(crate) mod rank;
 mod threshold;
 mod threshold_hist;
+mod threshold_local;
 mod uniform;
 
 pub use cast::FilterOutput;
@@ -51,7 +52,8 @@ pub use footprint::Footprint;
 pub use gaussian::{gaussian_kernel, GaussianFilter, GaussianGradientMagnitude, GaussianLaplace};
 pub use rank::{RankFilter, RankKind};
 pub use threshold::{
-    above, threshold_isodata, threshold_li, threshold_mean, threshold_otsu, threshold_triangle,
-    threshold_yen, Threshold, ThresholdMethod,
+    above, threshold_isodata, threshold_li, threshold_mean, threshold_minimum, threshold_otsu,
+    threshold_triangle, threshold_yen, Threshold, ThresholdMethod,
 };
+pub use threshold_local::{LocalMethod, ThresholdLocal};
 pub use uniform::UniformFilter;

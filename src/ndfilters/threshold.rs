@@ -1,6 +1,6 @@
 //! Global thresholds equal to scikit-image 0.26's `threshold_otsu`,
-//! `threshold_li`, `threshold_triangle`, `threshold_yen`, `threshold_isodata`
-//! and `threshold_mean`, computed from chunked reductions, so they work on
+//! `threshold_li`, `threshold_triangle`, `threshold_yen`, `threshold_isodata`,
+//! `threshold_minimum` and `threshold_mean`, computed from chunked reductions, so they work on
 //! images of any size.
 //!
 //! The histogram-based methods reproduce scikit-image's arithmetic step by
@@ -46,17 +46,21 @@ pub enum ThresholdMethod {
     Isodata,
     /// `threshold_mean`: the mean value.
     Mean,
+    /// `threshold_minimum`: the histogram smoothed until it has two maxima,
+    /// then its lowest point between them.
+    Minimum,
 }
 
 impl ThresholdMethod {
     /// Every method.
-    pub const ALL: [ThresholdMethod; 6] = [
+    pub const ALL: [ThresholdMethod; 7] = [
         ThresholdMethod::Otsu,
         ThresholdMethod::Li,
         ThresholdMethod::Triangle,
         ThresholdMethod::Yen,
         ThresholdMethod::Isodata,
         ThresholdMethod::Mean,
+        ThresholdMethod::Minimum,
     ];
 
     /// The method's name, as in scikit-image's function name without `threshold_`.
@@ -68,6 +72,7 @@ impl ThresholdMethod {
             ThresholdMethod::Yen => "yen",
             ThresholdMethod::Isodata => "isodata",
             ThresholdMethod::Mean => "mean",
+            ThresholdMethod::Minimum => "minimum",
         }
     }
 
@@ -98,6 +103,7 @@ pub struct Threshold {
     method: ThresholdMethod,
     nbins: usize,
     tolerance: Option<f64>,
+    max_num_iter: usize,
     chunks: Option<Vec<usize>>,
 }
 
@@ -109,6 +115,7 @@ impl Threshold {
             method,
             nbins: 256,
             tolerance: None,
+            max_num_iter: 10_000,
             chunks: None,
         }
     }
@@ -138,6 +145,19 @@ impl Threshold {
     /// ```
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// The most smoothing iterations of the minimum method (scikit-image's
+    /// `max_num_iter`, default 10000); reaching it is an error, as there.
+    ///
+    /// ```
+    /// use tesserae::ndfilters::{Threshold, ThresholdMethod};
+    /// let t = Threshold::new(ThresholdMethod::Minimum).max_num_iter(500);
+    /// # let _ = t;
+    /// ```
+    pub fn max_num_iter(mut self, max_num_iter: usize) -> Self {
+        self.max_num_iter = max_num_iter;
         self
     }
 
@@ -179,7 +199,9 @@ impl Threshold {
     /// methods (as numpy's histogram), when an integer image spans more than
     /// 2^28 values, when `nbins` is 0, or where scikit-image raises (the
     /// triangle method on a histogram whose peak is its first bin, isodata
-    /// without a valid threshold).
+    /// without a valid threshold, the minimum method when the smoothed
+    /// histogram does not come down to two maxima within `max_num_iter`
+    /// iterations, which includes every constant image).
     ///
     /// ```
     /// use ndarray::ArrayD;
@@ -212,21 +234,23 @@ impl Threshold {
             },
             ThresholdMethod::Li => li_integer(exec, source, chunks, self.tolerance),
             method => {
-                if let Some(r) = crate::engine::min_max(exec, source, chunks)? {
-                    if r.min == r.max {
-                        return Ok(r.min.as_f64());
+                if method != ThresholdMethod::Minimum {
+                    if let Some(r) = crate::engine::min_max(exec, source, chunks)? {
+                        if r.min == r.max {
+                            return Ok(r.min.as_f64());
+                        }
                     }
                 }
                 match dtype {
                     DataType::F32 => {
                         let h = float_histogram::<f32, S>(exec, source, chunks, self.nbins)?;
-                        from_histogram(method, h)
+                        self.on_histogram(h)
                     }
                     DataType::F64 => {
                         let h = float_histogram::<f64, S>(exec, source, chunks, self.nbins)?;
-                        from_histogram(method, h)
+                        self.on_histogram(h)
                     }
-                    _ => from_histogram(method, integer_histogram(exec, source, chunks)?),
+                    _ => self.on_histogram(integer_histogram(exec, source, chunks)?),
                 }
             }
         }
@@ -309,6 +333,24 @@ pub fn threshold_mean<T: Element>(image: &ArrayViewD<'_, T>) -> Result<f64> {
     Threshold::new(ThresholdMethod::Mean).apply(image)
 }
 
+/// `skimage.filters.threshold_minimum` of an in-memory image (256 bins for
+/// floating-point images, at most 10000 smoothing iterations).
+///
+/// ```
+/// use ndarray::ArrayD;
+/// // Two humps of values, around 20 and around 200.
+/// let image = ArrayD::from_shape_fn(vec![40, 40], |i| {
+///     let base = if i[0] < 20 { 20 } else { 200 };
+///     (base + (i[0] * 7 + i[1] * 3) % 21) as u8 - 10
+/// });
+/// let t = tesserae::ndfilters::threshold_minimum(&image.view())?;
+/// assert!(t > 30.0 && t < 190.0);
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+pub fn threshold_minimum<T: Element>(image: &ArrayViewD<'_, T>) -> Result<f64> {
+    Threshold::new(ThresholdMethod::Minimum).apply(image)
+}
+
 /// Rounds an `f64` to the image's precision (`f32` images compute in `f32`).
 fn round_to<T: Element>(v: f64) -> f64 {
     if T::DTYPE == DataType::F32 {
@@ -360,24 +402,28 @@ fn mean<S: Source>(exec: &Executor, source: &S, chunks: Option<&[usize]>) -> Res
     })
 }
 
-/// The histogram methods on a histogram computed in precision `P`.
-fn from_histogram<P: Float>(method: ThresholdMethod, h: Option<Histogram<P>>) -> Result<f64> {
-    let h = h.ok_or_else(|| Error::InvalidArgument("cannot threshold an empty image".into()))?;
-    let value = match method {
-        ThresholdMethod::Otsu => otsu(&h),
-        ThresholdMethod::Yen => yen(&h),
-        ThresholdMethod::Isodata => isodata(&h)?,
-        ThresholdMethod::Triangle => triangle(&h)?,
-        ThresholdMethod::Li | ThresholdMethod::Mean => {
-            return Err(Error::InvalidArgument(format!(
-                "{} is not a histogram method",
-                method.name()
-            )))
-        }
-    };
-    value
-        .to_f64()
-        .ok_or_else(|| Error::Failed("threshold is not a number".into()))
+impl Threshold {
+    /// The histogram methods on a histogram computed in precision `P`.
+    fn on_histogram<P: Float>(&self, h: Option<Histogram<P>>) -> Result<f64> {
+        let h =
+            h.ok_or_else(|| Error::InvalidArgument("cannot threshold an empty image".into()))?;
+        let value = match self.method {
+            ThresholdMethod::Otsu => otsu(&h),
+            ThresholdMethod::Yen => yen(&h),
+            ThresholdMethod::Isodata => isodata(&h)?,
+            ThresholdMethod::Triangle => triangle(&h)?,
+            ThresholdMethod::Minimum => minimum(&h, self.max_num_iter)?,
+            ThresholdMethod::Li | ThresholdMethod::Mean => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} is not a histogram method",
+                    self.method.name()
+                )))
+            }
+        };
+        value
+            .to_f64()
+            .ok_or_else(|| Error::Failed("threshold is not a number".into()))
+    }
 }
 
 /// numpy's `argmax`: the first maximum, or the first NaN.
@@ -518,6 +564,78 @@ fn triangle<P: Float>(h: &Histogram<P>) -> Result<P> {
         level = nbins - level - 1;
     }
     Ok(h.centers[level])
+}
+
+/// `scipy.ndimage.uniform_filter1d(h, 3)` of a `float32` histogram: a running
+/// sum in `f64` over the line extended by reflection, divided by 3 and
+/// stored as `f32`.
+fn smooth3(h: &[f32]) -> Vec<f32> {
+    let (Some(&first), Some(&last)) = (h.first(), h.last()) else {
+        return Vec::new();
+    };
+    let x: Vec<f64> = std::iter::once(first)
+        .chain(h.iter().copied())
+        .chain(std::iter::once(last))
+        .map(f64::from)
+        .collect();
+    let mut sum = x[0] + x[1] + x[2];
+    let mut out = Vec::with_capacity(h.len());
+    out.push((sum / 3.0) as f32);
+    for i in 1..h.len() {
+        sum += x[i + 2] - x[i - 1];
+        out.push((sum / 3.0) as f32);
+    }
+    out
+}
+
+/// The local maxima of a histogram as scikit-image's minimum method finds
+/// them: where a rise (or the start) turns into a fall, plateaus included.
+fn local_maxima(h: &[f32]) -> Vec<usize> {
+    let mut maxima = Vec::new();
+    let mut rising = true;
+    for (i, w) in h.windows(2).enumerate() {
+        if rising && w[1] < w[0] {
+            rising = false;
+            maxima.push(i);
+        } else if !rising && w[1] > w[0] {
+            rising = true;
+        }
+    }
+    maxima
+}
+
+/// `threshold_minimum`: smooths the `float32` counts until at most two maxima
+/// remain, then takes the first lowest bin between the two.
+fn minimum<P: Float>(h: &Histogram<P>, max_num_iter: usize) -> Result<P> {
+    let mut smooth = counts_f32(h);
+    let mut maxima = Vec::new();
+    let mut iterations = 0;
+    while iterations < max_num_iter {
+        iterations += 1;
+        smooth = smooth3(&smooth);
+        maxima = local_maxima(&smooth);
+        if maxima.len() < 3 {
+            break;
+        }
+    }
+    let &[first, second] = maxima.as_slice() else {
+        return Err(Error::InvalidArgument(
+            "the minimum method finds no two maxima in the histogram".into(),
+        ));
+    };
+    if iterations == max_num_iter {
+        return Err(Error::InvalidArgument(format!(
+            "the minimum method reached its {max_num_iter} smoothing iterations"
+        )));
+    }
+    let between = &smooth[first..=second];
+    let mut lowest = 0;
+    for (i, &v) in between.iter().enumerate() {
+        if v < between[lowest] {
+            lowest = i;
+        }
+    }
+    Ok(h.centers[first + lowest])
 }
 
 /// Li's iteration on an integer image, from its exact histogram.

@@ -492,6 +492,10 @@ fn run(
 /// One erosion (all neighbours set) or dilation (any neighbour set) of the
 /// box `lo..hi` of a C-order buffer of `shape`, from `src` into `dst`;
 /// voxels without the [`MODIFIABLE`] bit keep their value.
+///
+/// Row by row and branch-free: the row of the result is the AND (erosion) or
+/// OR (dilation) of the source rows shifted by every offset, which the
+/// compiler turns into wide byte operations.
 fn apply_step(
     src: &[u8],
     dst: &mut [u8],
@@ -506,25 +510,31 @@ fn apply_step(
         return;
     }
     let last = ndim - 1;
+    let len = hi[last] - lo[last];
+    let mut acc = vec![0u8; len];
     let mut index: Vec<usize> = lo[..last].to_vec();
     loop {
         let mut base = 0usize;
         for k in 0..last {
             base = (base + index[k]) * shape[k + 1];
         }
-        for p in base + lo[last]..base + hi[last] {
-            let v = src[p];
-            dst[p] = if v & MODIFIABLE == 0 {
-                v
+        let start = base + lo[last];
+        acc.fill(if erode { 1 } else { 0 });
+        for &o in offsets {
+            let from = (start as isize + o) as usize;
+            let row = &src[from..from + len];
+            if erode {
+                acc.iter_mut().zip(row).for_each(|(a, v)| *a &= v);
             } else {
-                let at = |o: &isize| src[(p as isize + o) as usize] & 1 != 0;
-                let on = if erode {
-                    offsets.iter().all(at)
-                } else {
-                    offsets.iter().any(at)
-                };
-                (v & !1) | u8::from(on)
-            };
+                acc.iter_mut().zip(row).for_each(|(a, v)| *a |= v);
+            }
+        }
+        let (input, output) = (&src[start..start + len], &mut dst[start..start + len]);
+        for ((d, &v), &a) in output.iter_mut().zip(input).zip(&acc) {
+            // Where `v` may change its bit 0 becomes `a`'s; elsewhere `v` stays.
+            let modifiable = (v & MODIFIABLE) >> 1;
+            let new = (v & !1) | (a & 1);
+            *d = (modifiable.wrapping_neg() & new) | (modifiable.wrapping_sub(1) & v);
         }
         let mut k = last;
         loop {
