@@ -112,7 +112,11 @@ fn bad_blocks_and_summaries_are_refused() {
     let good = summarize_block(&block.view(), &s2, &[0, 0], &[2, 4]).unwrap();
     let grid = ChunkGrid::new(&[2, 4], &[2, 2]).unwrap();
     // Too few summaries, wrong planes, labels beyond the block's.
-    assert!(invalid(merge_blocks(&grid, &[good.clone()], &s2)));
+    assert!(invalid(merge_blocks(
+        &grid,
+        std::slice::from_ref(&good),
+        &s2
+    )));
     let mut short = good.clone();
     short.faces.pop();
     assert!(invalid(merge_blocks(&grid, &[good.clone(), short], &s2)));

@@ -105,12 +105,12 @@ fn label<'py>(
     })
 }
 
+/// An object's label and bounding box (start, stop).
+type Bounds = (u64, Vec<usize>, Vec<usize>);
+
 /// `scipy.ndimage.find_objects` as `(label, start, stop)` triples of the labels present.
 #[pyfunction]
-fn find_objects(
-    py: Python<'_>,
-    input: &Bound<'_, PyAny>,
-) -> PyResult<Vec<(u64, Vec<usize>, Vec<usize>)>> {
+fn find_objects(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Vec<Bounds>> {
     let boxes = |objects: Vec<(u64, tesserae::Region)>| {
         objects
             .into_iter()
