@@ -37,15 +37,15 @@ use crate::ndmeasure::label::Structure;
 use crate::ndmeasure::LabelValue;
 
 /// What pass 1 keeps of a chunk.
-struct Summary<T> {
+pub(super) struct Summary<T> {
     /// Global raster index of every local label's first voxel.
-    first: Vec<usize>,
+    pub(super) first: Vec<usize>,
     /// Labels on the low and high plane of every axis (index `2 axis + high`).
-    faces: Vec<Vec<u32>>,
+    pub(super) faces: Vec<Vec<u32>>,
     /// Values on the same planes, in multilabel mode.
-    values: Vec<Vec<T>>,
+    pub(super) values: Vec<Vec<T>>,
     /// The provisional labels, when they fit the budget.
-    runs: Option<Runs>,
+    pub(super) runs: Option<Runs>,
 }
 
 /// A flat union-find over global label ids.
@@ -112,7 +112,11 @@ fn label_chunk<S: Source>(
 /// into `region`, ascending), with `global` the array's strides: the start of
 /// every local row is computed once, odometer-style, then each voxel costs a
 /// division by the row length.
-fn global_first_voxels(first: &[usize], region: &Region, global: &[usize]) -> Vec<usize> {
+pub(super) fn global_first_voxels(
+    first: &[usize],
+    region: &Region,
+    global: &[usize],
+) -> Vec<usize> {
     let shape = region.shape();
     let ndim = shape.len();
     let len = shape[ndim - 1];
@@ -138,7 +142,7 @@ fn global_first_voxels(first: &[usize], region: &Region, global: &[usize]) -> Ve
 }
 
 /// C-order strides of `shape`.
-fn strides(shape: &[usize]) -> Vec<usize> {
+pub(super) fn strides(shape: &[usize]) -> Vec<usize> {
     let mut s = vec![1; shape.len()];
     for k in (0..shape.len().saturating_sub(1)).rev() {
         s[k] = s[k + 1] * shape[k + 1];
@@ -239,9 +243,41 @@ pub(crate) fn prepare<'a, S: Source>(
         .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
         .collect::<Option<_>>()
         .ok_or_else(|| Error::Failed("a chunk was not labeled".into()))?;
+    let (offsets, final_label, count) =
+        merge_summaries(exec, &grid, &summaries, structure, mode.multilabel)?;
+    let kept: Vec<Mutex<Option<Runs>>> = summaries
+        .iter_mut()
+        .map(|s| Mutex::new(s.runs.take()))
+        .collect();
+    drop(summaries);
+    Ok(Prepared {
+        source,
+        structure: structure.clone(),
+        mode,
+        grid,
+        offsets,
+        final_label,
+        kept,
+        count,
+    })
+}
+
+/// Pass 2 over the summaries of the chunks of `grid`: unites the local labels
+/// that touch across chunk boundaries and numbers the components by their
+/// first voxel. Returns the offsets of every chunk's global ids (chunk `c`
+/// owns `offsets[c]..offsets[c + 1]`), the final label of every global id
+/// and the number of objects.
+pub(super) fn merge_summaries<T: Element>(
+    exec: &Executor,
+    grid: &ChunkGrid,
+    summaries: &[Summary<T>],
+    structure: &Structure,
+    multilabel: bool,
+) -> Result<(Vec<usize>, Vec<usize>, usize)> {
+    let n = grid.num_chunks();
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0usize);
-    for s in &summaries {
+    for s in summaries {
         offsets.push(offsets[offsets.len() - 1] + s.first.len());
     }
     let total = offsets[n];
@@ -250,14 +286,7 @@ pub(crate) fn prepare<'a, S: Source>(
     let forest = Mutex::new(Forest((0..total).collect()));
     let structure_offsets = structure.offsets();
     exec.for_each("label: merge", n, |c| {
-        let pairs = boundary_pairs(
-            &grid,
-            &summaries,
-            &offsets,
-            &structure_offsets,
-            c,
-            mode.multilabel,
-        );
+        let pairs = boundary_pairs(grid, summaries, &offsets, &structure_offsets, c, multilabel);
         let mut forest = lock(&forest);
         for (a, b) in pairs {
             forest.union(a, b);
@@ -266,14 +295,9 @@ pub(crate) fn prepare<'a, S: Source>(
     })?;
     let mut parent = forest.into_inner().unwrap_or_else(|p| p.into_inner()).0;
     let mut key: Vec<usize> = Vec::with_capacity(total);
-    for s in &summaries {
+    for s in summaries {
         key.extend_from_slice(&s.first);
     }
-    let kept: Vec<Mutex<Option<Runs>>> = summaries
-        .iter_mut()
-        .map(|s| Mutex::new(s.runs.take()))
-        .collect();
-    drop(summaries);
     // Unions hang the larger root below the smaller, so every parent
     // precedes its child and one ascending sweep flattens the forest.
     for g in 0..total {
@@ -302,17 +326,7 @@ pub(crate) fn prepare<'a, S: Source>(
     for g in 0..total {
         final_label[g] = final_label[parent[g]];
     }
-    drop(parent);
-    Ok(Prepared {
-        source,
-        structure: structure.clone(),
-        mode,
-        grid,
-        offsets,
-        final_label: key,
-        kept,
-        count,
-    })
+    Ok((offsets, key, count))
 }
 
 /// Sorts `(key, id)` pairs by their distinct keys: a least-significant-digit

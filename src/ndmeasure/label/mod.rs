@@ -11,6 +11,7 @@
 //! `chunked.rs`; [`Label::apply`] on a pool of several threads labels slabs
 //! of the image in parallel and merges them the same way (`slabs.rs`).
 
+pub mod block;
 mod chunked;
 mod lazy;
 mod runs;

@@ -1,0 +1,569 @@
+//! `tesserae._tesserae`: the Rust side of the Python package.
+//!
+//! Thin, dtype-dispatching wrappers over the crate's in-memory kernels and its
+//! block-level labeling steps. Argument checking and scipy's conventions
+//! (defaults, return types, exception types) live in the Python package; the
+//! functions here take already-normalised arguments, release the GIL while
+//! Rust runs, and raise `ValueError` for bad arguments and `RuntimeError` for
+//! failures.
+
+use ndarray::{ArrayD, ArrayViewD};
+use numpy::{IntoPyArray, PyArray1, PyArrayDyn, PyReadonlyArray1, PyReadonlyArrayDyn};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use tesserae::ndfilters::{
+    Footprint, GaussianFilter, Laplace, Prewitt, RankFilter, RankKind, Sobel, UniformFilter,
+};
+use tesserae::ndmeasure::label::block::{
+    merge_blocks, relabel_block, summarize_block, BlockSummary,
+};
+use tesserae::ndmeasure::{Bins, Column, Measure, RegionProps, Structure};
+use tesserae::ndmorph::{BinaryMorphology, BinaryOp, FillHoles, GreyMorphology, GreyOp};
+use tesserae::{ArraySource, BoundaryMode, ChunkGrid, Error, Executor};
+
+/// A crate error as the Python exception scipy raises for it.
+fn py_err(e: Error) -> PyErr {
+    match e {
+        Error::InvalidArgument(_) | Error::ShapeMismatch { .. } => {
+            PyValueError::new_err(e.to_string())
+        }
+        Error::DataTypeMismatch { .. } | Error::Unsupported { .. } => {
+            PyTypeError::new_err(e.to_string())
+        }
+        _ => PyRuntimeError::new_err(e.to_string()),
+    }
+}
+
+/// Runs `body` with `$a` bound to a read-only view of `$obj` and the type
+/// alias `$t` set to its element type, for every numeric dtype the crate
+/// handles; raises `TypeError` for any other.
+macro_rules! dispatch {
+    ($obj:expr, $what:expr, |$a:ident: $t:ident| $body:expr) => {{
+        let obj = $obj;
+        dispatch!(@each obj, $a, $t, $body; u8, u16, u32, u64, i8, i16, i32, i64, f32, f64);
+        Err(PyTypeError::new_err(format!(
+            "{}: unsupported array dtype {}",
+            $what,
+            obj.getattr("dtype").map_or_else(|_| "?".to_string(), |d| d.to_string())
+        )))
+    }};
+    (@each $obj:ident, $a:ident, $t:ident, $body:expr; $($ty:ty),*) => {$(
+        if let Ok($a) = $obj.extract::<PyReadonlyArrayDyn<'_, $ty>>() {
+            #[allow(dead_code)]
+            type $t = $ty;
+            return $body;
+        }
+    )*};
+}
+
+/// A boundary mode by scipy's name.
+fn mode(name: &str, cval: f64) -> PyResult<BoundaryMode> {
+    Ok(match name {
+        "reflect" | "grid-mirror" => BoundaryMode::Reflect,
+        "mirror" => BoundaryMode::Mirror,
+        "nearest" => BoundaryMode::Nearest,
+        "wrap" | "grid-wrap" => BoundaryMode::Wrap,
+        "constant" | "grid-constant" => BoundaryMode::Constant(cval),
+        other => {
+            return Err(PyRuntimeError::new_err(format!(
+                "boundary mode not supported: {other:?}"
+            )))
+        }
+    })
+}
+
+fn modes(names: &[String], cval: f64) -> PyResult<Vec<BoundaryMode>> {
+    names.iter().map(|n| mode(n, cval)).collect()
+}
+
+fn structure(mask: &PyReadonlyArrayDyn<'_, bool>) -> PyResult<Structure> {
+    Structure::new(mask.as_array()).map_err(py_err)
+}
+
+fn footprint(mask: &PyReadonlyArrayDyn<'_, bool>, origin: &[isize]) -> PyResult<Footprint> {
+    Footprint::new(mask.as_array())
+        .and_then(|f| f.with_origin(origin))
+        .map_err(py_err)
+}
+
+/// `scipy.ndimage.label`: labels (uint32) and their count.
+#[pyfunction]
+fn label<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    structure: PyReadonlyArrayDyn<'py, bool>,
+) -> PyResult<(Bound<'py, PyArrayDyn<u32>>, usize)> {
+    let s = self::structure(&structure)?;
+    dispatch!(input, "label", |a: T| {
+        let view = a.as_array();
+        let (labels, n) = py
+            .detach(|| tesserae::ndmeasure::label(&view, &s))
+            .map_err(py_err)?;
+        Ok((labels.into_pyarray(py), n))
+    })
+}
+
+/// An object's label and bounding box (start, stop).
+type Bounds = (u64, Vec<usize>, Vec<usize>);
+
+/// `scipy.ndimage.find_objects` as `(label, start, stop)` triples of the labels present.
+#[pyfunction]
+fn find_objects(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Vec<Bounds>> {
+    let boxes = |objects: Vec<(u64, tesserae::Region)>| {
+        objects
+            .into_iter()
+            .map(|(l, r)| (l, r.start().to_vec(), r.end()))
+            .collect()
+    };
+    macro_rules! run {
+        ($($ty:ty),*) => {$(
+            if let Ok(a) = input.extract::<PyReadonlyArrayDyn<'_, $ty>>() {
+                let view = a.as_array();
+                return Ok(boxes(py.detach(|| tesserae::ndmeasure::find_objects(&view))));
+            }
+        )*};
+    }
+    run!(u8, u16, u32, u64, i8, i16, i32, i64);
+    Err(PyTypeError::new_err(
+        "find_objects: the label image must have an integer dtype",
+    ))
+}
+
+/// One of scipy's measurement functions over `input` labelled by `labels`
+/// (int64, or `None` for the whole image) at `index` (`None`: pooled).
+#[pyfunction]
+#[pyo3(signature = (input, labels, index, what, bins=None))]
+fn measure<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    labels: Option<PyReadonlyArrayDyn<'py, i64>>,
+    index: Option<Vec<u64>>,
+    what: &str,
+    bins: Option<(f64, f64, usize)>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let labels = labels.as_ref().map(|l| l.as_array());
+    let mut m = Measure::new();
+    match what {
+        "minimum" | "maximum" | "minimum_position" | "maximum_position" | "extrema" => {
+            m = m.extrema(true)
+        }
+        "center_of_mass" => m = m.center_of_mass(true),
+        "histogram" => {
+            let (min, max, n) = bins.ok_or_else(|| PyValueError::new_err("histogram: no bins"))?;
+            let bins = Bins::new(min, max, n).ok_or_else(|| {
+                PyValueError::new_err("histogram: needs min < max and at least one bin")
+            })?;
+            m = m.histogram(bins);
+        }
+        _ => {}
+    }
+    let index = index.as_deref();
+    dispatch!(input, what, |a: T| {
+        let view = a.as_array();
+        if what == "median" {
+            let values = ArraySource::new(view.to_owned());
+            let labels = labels.map(|l| ArraySource::new(l.to_owned()));
+            let medians = py
+                .detach(|| m.median(&Executor::new(), &values, labels.as_ref(), index))
+                .map_err(py_err)?;
+            return Ok(medians.into_pyarray(py).into_any());
+        }
+        let stats = py
+            .detach(|| m.run_in_memory(&view, labels.as_ref()))
+            .map_err(py_err)?;
+        let out = match what {
+            "count" => stats
+                .count(index)
+                .map_err(py_err)?
+                .into_pyarray(py)
+                .into_any(),
+            "sum_labels" => stats
+                .sum_labels(index)
+                .map_err(py_err)?
+                .into_pyarray(py)
+                .into_any(),
+            "mean" => stats
+                .mean(index)
+                .map_err(py_err)?
+                .into_pyarray(py)
+                .into_any(),
+            "variance" => stats
+                .variance(index)
+                .map_err(py_err)?
+                .into_pyarray(py)
+                .into_any(),
+            "standard_deviation" => stats
+                .standard_deviation(index)
+                .map_err(py_err)?
+                .into_pyarray(py)
+                .into_any(),
+            "minimum" => stats
+                .minimum(index)
+                .map_err(py_err)?
+                .into_pyarray(py)
+                .into_any(),
+            "maximum" => stats
+                .maximum(index)
+                .map_err(py_err)?
+                .into_pyarray(py)
+                .into_any(),
+            "minimum_position" => stats
+                .minimum_position(index)
+                .map_err(py_err)?
+                .into_pyobject(py)?
+                .into_any(),
+            "maximum_position" => stats
+                .maximum_position(index)
+                .map_err(py_err)?
+                .into_pyobject(py)?
+                .into_any(),
+            "extrema" => {
+                let all = stats.extrema(index).map_err(py_err)?;
+                let mut lo = Vec::with_capacity(all.len());
+                let mut hi = Vec::with_capacity(all.len());
+                let mut plo = Vec::with_capacity(all.len());
+                let mut phi = Vec::with_capacity(all.len());
+                for (a, b, pa, pb) in all {
+                    lo.push(a);
+                    hi.push(b);
+                    plo.push(pa);
+                    phi.push(pb);
+                }
+                (lo.into_pyarray(py), hi.into_pyarray(py), plo, phi)
+                    .into_pyobject(py)?
+                    .into_any()
+            }
+            "center_of_mass" => stats
+                .center_of_mass(index)
+                .map_err(py_err)?
+                .into_pyobject(py)?
+                .into_any(),
+            "histogram" => stats
+                .histogram(index)
+                .map_err(py_err)?
+                .into_pyobject(py)?
+                .into_any(),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown measurement {other:?}"
+                )))
+            }
+        };
+        Ok(out)
+    })
+}
+
+/// `skimage.measure.regionprops_table` on an int64 label image and an optional
+/// float64 intensity image: a dict of numpy columns.
+#[pyfunction]
+#[pyo3(signature = (labels, intensity, properties, spacing=None))]
+fn regionprops_table<'py>(
+    py: Python<'py>,
+    labels: PyReadonlyArrayDyn<'py, i64>,
+    intensity: Option<PyReadonlyArrayDyn<'py, f64>>,
+    properties: Vec<String>,
+    spacing: Option<Vec<f64>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut props = RegionProps::new().properties(&properties).map_err(py_err)?;
+    if let Some(spacing) = &spacing {
+        props = props.spacing(spacing);
+    }
+    let labels = ArraySource::new(labels.as_array().to_owned());
+    let intensity = intensity.map(|i| ArraySource::new(i.as_array().to_owned()));
+    let table = py
+        .detach(|| props.run(&Executor::new(), &labels, intensity.as_ref()))
+        .map_err(py_err)?;
+    let out = PyDict::new(py);
+    for (name, column) in table.names().iter().zip(table.columns()) {
+        let array = match column {
+            Column::UInt(v) => v.clone().into_pyarray(py).into_any(),
+            Column::Int(v) => v.clone().into_pyarray(py).into_any(),
+            Column::Float(v) => v.clone().into_pyarray(py).into_any(),
+        };
+        out.set_item(name, array)?;
+    }
+    Ok(out)
+}
+
+/// `scipy.ndimage.gaussian_filter` with per-axis sigmas, orders and modes; output in the input's dtype.
+#[pyfunction]
+fn gaussian_filter<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    sigma: Vec<f64>,
+    order: Vec<usize>,
+    mode: Vec<String>,
+    cval: f64,
+    truncate: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let f = GaussianFilter::sigmas(&sigma)
+        .order(&order)
+        .truncate(truncate)
+        .modes(&modes(&mode, cval)?);
+    dispatch!(input, "gaussian_filter", |a: T| {
+        let view = a.as_array();
+        let out = py.detach(|| f.apply::<T, T>(&view)).map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    })
+}
+
+/// `scipy.ndimage.uniform_filter` with per-axis sizes, modes and origins.
+#[pyfunction]
+fn uniform_filter<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    size: Vec<usize>,
+    mode: Vec<String>,
+    cval: f64,
+    origin: Vec<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let f = UniformFilter::sizes(&size)
+        .origin(&origin)
+        .modes(&modes(&mode, cval)?);
+    dispatch!(input, "uniform_filter", |a: T| {
+        let view = a.as_array();
+        let out = py.detach(|| f.apply::<T, T>(&view)).map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    })
+}
+
+/// `scipy.ndimage.sobel`, `prewitt` (along `axis`) or `laplace` (`axis` ignored).
+#[pyfunction]
+fn derivative<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    kind: &str,
+    axis: usize,
+    mode: Vec<String>,
+    cval: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let m = modes(&mode, cval)?;
+    dispatch!(input, kind, |a: T| {
+        let view = a.as_array();
+        let out = py
+            .detach(|| match kind {
+                "sobel" => Sobel::new().axis(axis).modes(&m).apply::<T, T>(&view),
+                "prewitt" => Prewitt::new().axis(axis).modes(&m).apply::<T, T>(&view),
+                _ => Laplace::new().modes(&m).apply::<T, T>(&view),
+            })
+            .map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    })
+}
+
+/// `scipy.ndimage.minimum_filter`, `maximum_filter`, `median_filter`,
+/// `rank_filter` (`rank`) and `percentile_filter` (`percentile`) over a
+/// footprint (a box of `size` when `footprint` is `None`).
+#[pyfunction]
+#[pyo3(signature = (input, kind, rank, percentile, size, footprint, mode, cval, origin))]
+#[allow(clippy::too_many_arguments)]
+fn rank_filter<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    kind: &str,
+    rank: isize,
+    percentile: f64,
+    size: Option<Vec<usize>>,
+    footprint: Option<PyReadonlyArrayDyn<'py, bool>>,
+    mode: &str,
+    cval: f64,
+    origin: Vec<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kind = match kind {
+        "minimum" => RankKind::Minimum,
+        "maximum" => RankKind::Maximum,
+        "median" => RankKind::Median,
+        "rank" => RankKind::Rank(rank),
+        _ => RankKind::Percentile(percentile),
+    };
+    let mut f = RankFilter::new(kind).mode(self::mode(mode, cval)?);
+    f = match (&footprint, &size) {
+        (Some(fp), _) => f.footprint(self::footprint(fp, &origin)?),
+        (None, Some(size)) => f.size(size).origin(&origin),
+        (None, None) => {
+            return Err(PyRuntimeError::new_err(
+                "no footprint or filter size provided",
+            ))
+        }
+    };
+    dispatch!(input, "rank filter", |a: T| {
+        let view = a.as_array();
+        let out = py.detach(|| f.apply(&view)).map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    })
+}
+
+/// `scipy.ndimage.binary_erosion` / `dilation` / `opening` / `closing` on a
+/// uint8 image (non-zero is true); returns uint8.
+#[pyfunction]
+fn binary_morphology<'py>(
+    py: Python<'py>,
+    input: PyReadonlyArrayDyn<'py, u8>,
+    op: &str,
+    structure: PyReadonlyArrayDyn<'py, bool>,
+    iterations: usize,
+    border_value: bool,
+) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
+    let op = BinaryOp::parse(op)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown binary operation {op:?}")))?;
+    let f = BinaryMorphology::new(op)
+        .structure(self::footprint(
+            &structure,
+            &vec![0; structure.as_array().ndim()],
+        )?)
+        .iterations(iterations)
+        .border_value(border_value);
+    let view = input.as_array();
+    let out = py.detach(|| f.apply(&view)).map_err(py_err)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// `scipy.ndimage.binary_fill_holes` on a uint8 image; returns uint8.
+#[pyfunction]
+fn binary_fill_holes<'py>(
+    py: Python<'py>,
+    input: PyReadonlyArrayDyn<'py, u8>,
+    structure: PyReadonlyArrayDyn<'py, bool>,
+) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
+    let f = FillHoles::new().structure(self::structure(&structure)?);
+    let view = input.as_array();
+    let out = py.detach(|| f.apply(&view)).map_err(py_err)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// `scipy.ndimage.grey_*`, `white_tophat`, `black_tophat`,
+/// `morphological_gradient`, `morphological_laplace` with a flat footprint
+/// (or a box of `size`) and an optional non-flat `structure`.
+#[pyfunction]
+#[pyo3(signature = (input, op, size, footprint, structure, mode, cval, origin))]
+#[allow(clippy::too_many_arguments)]
+fn grey_morphology<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    op: &str,
+    size: Option<Vec<usize>>,
+    footprint: Option<PyReadonlyArrayDyn<'py, bool>>,
+    structure: Option<PyReadonlyArrayDyn<'py, f64>>,
+    mode: &str,
+    cval: f64,
+    origin: Vec<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let op = GreyOp::parse(op)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown grey operation {op:?}")))?;
+    let mut f = GreyMorphology::new(op).mode(self::mode(mode, cval)?);
+    if let Some(size) = &size {
+        f = f.size(size);
+    }
+    if let Some(fp) = &footprint {
+        f = f.footprint(Footprint::new(fp.as_array()).map_err(py_err)?);
+    }
+    if let Some(s) = &structure {
+        f = f.structure(s.as_array());
+    }
+    f = f.origin(&origin);
+    dispatch!(input, "grey morphology", |a: T| {
+        let view = a.as_array();
+        let out = py.detach(|| f.apply(&view)).map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    })
+}
+
+/// Pass 1 of block labeling: `(first_voxel_keys, faces)` of one block
+/// starting at `start` in an array of `shape`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn label_block_summary<'py>(
+    py: Python<'py>,
+    block: &Bound<'py, PyAny>,
+    structure: PyReadonlyArrayDyn<'py, bool>,
+    start: Vec<usize>,
+    shape: Vec<usize>,
+) -> PyResult<(Bound<'py, PyArray1<u64>>, Vec<Bound<'py, PyArray1<u32>>>)> {
+    let s = self::structure(&structure)?;
+    dispatch!(block, "label", |a: T| {
+        let view = a.as_array();
+        let summary = py
+            .detach(|| summarize_block(&view, &s, &start, &shape))
+            .map_err(py_err)?;
+        let faces = summary
+            .faces
+            .into_iter()
+            .map(|f| f.into_pyarray(py))
+            .collect();
+        Ok((summary.first.into_pyarray(py), faces))
+    })
+}
+
+/// Pass 2 of block labeling: merges the summaries of the blocks of a regular
+/// grid (C order) into one lookup table per block, and the object count.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn merge_label_blocks<'py>(
+    py: Python<'py>,
+    shape: Vec<usize>,
+    chunks: Vec<usize>,
+    structure: PyReadonlyArrayDyn<'py, bool>,
+    summaries: Vec<(PyReadonlyArray1<'py, u64>, Vec<PyReadonlyArray1<'py, u32>>)>,
+) -> PyResult<(Vec<Bound<'py, PyArray1<u64>>>, usize)> {
+    let s = self::structure(&structure)?;
+    let grid = ChunkGrid::new(&shape, &chunks).map_err(py_err)?;
+    let summaries: Vec<BlockSummary> = summaries
+        .iter()
+        .map(|(first, faces)| BlockSummary {
+            first: first.as_array().to_vec(),
+            faces: faces.iter().map(|f| f.as_array().to_vec()).collect(),
+        })
+        .collect();
+    let merged = py
+        .detach(|| merge_blocks(&grid, &summaries, &s))
+        .map_err(py_err)?;
+    let count = merged.count();
+    let luts = merged
+        .into_lookups()
+        .into_iter()
+        .map(|l| l.into_pyarray(py))
+        .collect();
+    Ok((luts, count))
+}
+
+/// Pass 3 of block labeling: the block's final labels (uint64).
+#[pyfunction]
+fn relabel_label_block<'py>(
+    py: Python<'py>,
+    block: &Bound<'py, PyAny>,
+    structure: PyReadonlyArrayDyn<'py, bool>,
+    lookup: PyReadonlyArray1<'py, u64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let s = self::structure(&structure)?;
+    let lut = lookup.as_array();
+    let lut = lut.as_slice().map_or_else(|| lut.to_vec(), |s| s.to_vec());
+    dispatch!(block, "label", |a: T| {
+        let view: ArrayViewD<'_, T> = a.as_array();
+        let out: ArrayD<u64> = py
+            .detach(|| relabel_block(&view, &s, &lut))
+            .map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    })
+}
+
+/// The extension module.
+#[pymodule]
+fn _tesserae(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(label, m)?)?;
+    m.add_function(wrap_pyfunction!(find_objects, m)?)?;
+    m.add_function(wrap_pyfunction!(measure, m)?)?;
+    m.add_function(wrap_pyfunction!(regionprops_table, m)?)?;
+    m.add_function(wrap_pyfunction!(gaussian_filter, m)?)?;
+    m.add_function(wrap_pyfunction!(uniform_filter, m)?)?;
+    m.add_function(wrap_pyfunction!(derivative, m)?)?;
+    m.add_function(wrap_pyfunction!(rank_filter, m)?)?;
+    m.add_function(wrap_pyfunction!(binary_morphology, m)?)?;
+    m.add_function(wrap_pyfunction!(binary_fill_holes, m)?)?;
+    m.add_function(wrap_pyfunction!(grey_morphology, m)?)?;
+    m.add_function(wrap_pyfunction!(label_block_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_label_blocks, m)?)?;
+    m.add_function(wrap_pyfunction!(relabel_label_block, m)?)?;
+    Ok(())
+}

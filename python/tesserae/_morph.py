@@ -1,0 +1,118 @@
+"""Binary and grey morphology on numpy arrays (scipy.ndimage)."""
+
+import numpy as np
+
+from . import _tesserae
+from ._common import as_input, binary_structure, no_output, sequence, single_mode
+
+__all__ = [
+    "binary_erosion", "binary_dilation", "binary_opening", "binary_closing", "binary_fill_holes",
+    "grey_erosion", "grey_dilation", "grey_opening", "grey_closing", "white_tophat",
+    "black_tophat", "morphological_gradient", "morphological_laplace",
+]
+
+
+def _binary_structure(structure, ndim):
+    if structure is None:
+        return binary_structure(ndim, 1)
+    s = np.ascontiguousarray(np.asarray(structure, dtype=bool))
+    if s.ndim != ndim:
+        raise RuntimeError("structure and input must have same dimensionality")
+    if not s.any():
+        raise RuntimeError("structure must not be empty")
+    return s
+
+
+def _binary(op, input, structure, iterations, mask, output, border_value, origin, brute_force):
+    if mask is not None:
+        raise NotImplementedError("tesserae: mask is not supported")
+    if output is not None:
+        raise NotImplementedError("tesserae: only output=None is supported")
+    if np.any(np.asarray(origin) != 0):
+        raise NotImplementedError("tesserae: only origin=0 is supported")
+    a = as_input(input)
+    if a.dtype != np.uint8:
+        a = (a != 0).view(np.uint8)
+    s = _binary_structure(structure, a.ndim)
+    iterations = int(iterations)
+    if iterations < 1:
+        raise NotImplementedError("tesserae: iterations < 1 (until no change) is not supported")
+    out = _tesserae.binary_morphology(np.ascontiguousarray(a), op, s, iterations, bool(border_value))
+    return out.view(bool)
+
+
+def binary_erosion(input, structure=None, iterations=1, mask=None, output=None, border_value=0,
+                   origin=0, brute_force=False):
+    """scipy.ndimage.binary_erosion."""
+    return _binary("erosion", input, structure, iterations, mask, output, border_value, origin, brute_force)
+
+
+def binary_dilation(input, structure=None, iterations=1, mask=None, output=None, border_value=0,
+                    origin=0, brute_force=False):
+    """scipy.ndimage.binary_dilation."""
+    return _binary("dilation", input, structure, iterations, mask, output, border_value, origin, brute_force)
+
+
+def binary_opening(input, structure=None, iterations=1, output=None, origin=0, mask=None,
+                   border_value=0, brute_force=False):
+    """scipy.ndimage.binary_opening."""
+    return _binary("opening", input, structure, iterations, mask, output, border_value, origin, brute_force)
+
+
+def binary_closing(input, structure=None, iterations=1, output=None, origin=0, mask=None,
+                   border_value=0, brute_force=False):
+    """scipy.ndimage.binary_closing."""
+    return _binary("closing", input, structure, iterations, mask, output, border_value, origin, brute_force)
+
+
+def binary_fill_holes(input, structure=None, output=None, origin=0):
+    """scipy.ndimage.binary_fill_holes."""
+    if output is not None:
+        raise NotImplementedError("tesserae: only output=None is supported")
+    a = as_input(input)
+    if a.dtype != np.uint8:
+        a = (a != 0).view(np.uint8)
+    s = _binary_structure(structure, a.ndim)
+    if any(n != 3 for n in s.shape):
+        raise NotImplementedError("tesserae: binary_fill_holes needs a 3**ndim structure")
+    return _tesserae.binary_fill_holes(np.ascontiguousarray(a), s).view(bool)
+
+
+def _grey(op, input, size, footprint, structure, output, mode, cval, origin):
+    a = as_input(input)
+    no_output(output, a)
+    sizes = fp = st = None
+    if structure is not None:
+        st = np.ascontiguousarray(np.asarray(structure, dtype=np.float64))
+        if st.ndim != a.ndim:
+            raise RuntimeError("structure array has incorrect shape")
+    if footprint is not None:
+        fp = np.ascontiguousarray(np.asarray(footprint, dtype=bool))
+        if fp.ndim != a.ndim:
+            raise RuntimeError("footprint array has incorrect shape.")
+    if size is not None:
+        sizes = sequence(size, a.ndim, int)
+    if sizes is None and fp is None and st is None:
+        raise ValueError("size, footprint, or structure must be specified")
+    return _tesserae.grey_morphology(a, op, sizes, fp, st, single_mode(mode), float(cval),
+                                     sequence(origin, a.ndim, int))
+
+
+def _grey_api(name):
+    def f(input, size=None, footprint=None, structure=None, output=None, mode="reflect", cval=0.0,
+          origin=0):
+        return _grey(name, input, size, footprint, structure, output, mode, cval, origin)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"scipy.ndimage.{name}."
+    return f
+
+
+grey_erosion = _grey_api("grey_erosion")
+grey_dilation = _grey_api("grey_dilation")
+grey_opening = _grey_api("grey_opening")
+grey_closing = _grey_api("grey_closing")
+white_tophat = _grey_api("white_tophat")
+black_tophat = _grey_api("black_tophat")
+morphological_gradient = _grey_api("morphological_gradient")
+morphological_laplace = _grey_api("morphological_laplace")

@@ -1,0 +1,126 @@
+"""The Dask API on a distributed LocalCluster (2 worker processes) over Zarr
+stores equals scipy.ndimage / scikit-image for several chunkings."""
+
+import dask.array as da
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+import skimage.measure as skm
+
+zarr = pytest.importorskip("zarr")
+distributed = pytest.importorskip("distributed")
+
+from tesserae.dask import ndfilters, ndmeasure, ndmorph  # noqa: E402
+from conftest import blobs  # noqa: E402
+
+SHAPE = (36, 40, 44)
+CHUNKINGS = [(36, 40, 44), (16, 16, 16), (7, 13, 40), (36, 5, 9)]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None, silence_logs=40) as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
+@pytest.fixture(scope="module")
+def image():
+    return blobs(SHAPE, seed=7)
+
+
+def zarr_array(tmp_path_factory, data, chunks):
+    path = tmp_path_factory.mktemp("zarr") / "image.zarr"
+    z = zarr.open_array(str(path), mode="w", shape=data.shape, chunks=chunks, dtype=data.dtype)
+    z[...] = data
+    return da.from_zarr(str(path))
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS)
+def test_label_equals_scipy(client, tmp_path_factory, image, chunks):
+    source = zarr_array(tmp_path_factory, image.astype(np.uint8), chunks)
+    for connectivity in (1, 3):
+        s = ndi.generate_binary_structure(3, connectivity)
+        labels, n = ndmeasure.label(source, s)
+        expected, m = ndi.label(image, s)
+        got, count = client.compute([labels, n], sync=True)
+        assert int(count) == m
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_label_irregular_chunks_and_float(client, image):
+    source = da.from_array(image.astype(np.float32), chunks=((10, 26), (40,), (20, 4, 20)))
+    labels, n = ndmeasure.label(source)
+    expected, m = ndi.label(image)
+    got, count = client.compute([labels, n], sync=True)
+    assert int(count) == m
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS[1:3])
+def test_find_objects(client, tmp_path_factory, image, chunks):
+    expected_labels, _ = ndi.label(image)
+    source = zarr_array(tmp_path_factory, expected_labels, chunks)
+    frame = client.compute(ndmeasure.find_objects(source), sync=True)
+    expected = ndi.find_objects(expected_labels)
+    assert list(frame.index) == list(range(1, len(expected) + 1))
+    assert list(frame.columns) == [0, 1, 2]
+    for label, row in frame.iterrows():
+        assert tuple(row) == expected[label - 1]
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS[1:3])
+def test_regionprops_table(client, tmp_path_factory, image, chunks):
+    labels, _ = ndi.label(image)
+    rng = np.random.default_rng(1)
+    intensity = rng.random(SHAPE)
+    lsource = zarr_array(tmp_path_factory, labels, chunks)
+    isource = zarr_array(tmp_path_factory, intensity, chunks)
+    props = list(ndmeasure.ONE_PASS)
+    frame = client.compute(ndmeasure.regionprops_table(lsource, isource, props, spacing=(1.0, 2.0, 0.5)),
+                           sync=True)
+    expected = skm.regionprops_table(labels, intensity, props, spacing=(1.0, 2.0, 0.5))
+    assert sorted(frame.columns) == sorted(expected)
+    for key, column in expected.items():
+        np.testing.assert_allclose(frame[key].to_numpy(), column, rtol=1e-9, err_msg=key)
+
+
+def test_filters_and_morphology(client, tmp_path_factory, image):
+    rng = np.random.default_rng(2)
+    values = (rng.random(SHAPE) * 100).astype(np.float32)
+    source = zarr_array(tmp_path_factory, values, (16, 16, 16))
+    cases = [
+        (ndfilters.gaussian_filter(source, 1.5, mode="nearest"), ndi.gaussian_filter(values, 1.5, mode="nearest")),
+        (ndfilters.uniform_filter(source, 5), ndi.uniform_filter(values, 5)),
+        (ndfilters.median_filter(source, 3), ndi.median_filter(values, 3)),
+        (ndfilters.maximum_filter(source, footprint=np.ones((3, 1, 3))),
+         ndi.maximum_filter(values, footprint=np.ones((3, 1, 3)))),
+        (ndfilters.sobel(source, axis=1), ndi.sobel(values, axis=1)),
+        (ndfilters.laplace(source, mode="wrap"), ndi.laplace(values, mode="wrap")),
+    ]
+    for ours, theirs in cases:
+        np.testing.assert_allclose(client.compute(ours, sync=True), theirs, rtol=1e-5, atol=1e-3)
+    binary = zarr_array(tmp_path_factory, image, (16, 16, 16))
+    s = ndi.generate_binary_structure(3, 3)
+    for name in ["binary_erosion", "binary_dilation", "binary_opening", "binary_closing"]:
+        ours = getattr(ndmorph, name)(binary, s, iterations=2)
+        theirs = getattr(ndi, name)(image, s, iterations=2)
+        np.testing.assert_array_equal(client.compute(ours, sync=True), theirs, err_msg=name)
+
+
+def test_bad_input_raises_dask_images_exceptions():
+    image = da.ones((8, 8), chunks=4)
+    with pytest.raises(RuntimeError, match="equal rank"):
+        ndmeasure.label(image, np.ones((3, 3, 3)))
+    with pytest.raises(ValueError, match="equal to 3"):
+        ndmeasure.label(image, np.ones((2, 2)))
+    with pytest.raises(TypeError, match="Complex"):
+        ndmeasure.label(image.astype(complex))
+    with pytest.raises(ValueError, match="integer"):
+        ndmeasure.find_objects(image)
+    with pytest.raises(TypeError, match="ambiguous"):
+        ndmeasure.regionprops_table(image)
+    with pytest.raises(ValueError, match="one-pass"):
+        ndmeasure.regionprops_table(image.astype(int), properties=["label", "perimeter"])
