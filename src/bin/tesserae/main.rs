@@ -10,6 +10,8 @@ mod label;
 mod labels;
 mod measure;
 mod morph;
+mod pipeline;
+mod preview;
 mod progress;
 mod regionprops;
 mod relabel;
@@ -65,6 +67,10 @@ enum Command {
     Distance(morph::DistanceArgs),
     /// scikit-image's regionprops_table (area, centroid, moments, intensity, …) per label, as CSV.
     Regionprops(regionprops::Args),
+    /// The nuclei workflow in one command: gaussian, threshold, fill holes, remove small, label, regionprops, preview.
+    Pipeline(pipeline::Args),
+    /// A PNG of an image plane, contrast-stretched, with label outlines or fills.
+    Preview(preview::Args),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +97,8 @@ fn main() -> ExitCode {
         Command::Morph(args) => morph::run(args, &context),
         Command::Distance(args) => morph::distance(args, &context),
         Command::Regionprops(args) => regionprops::run(args, &context),
+        Command::Pipeline(args) => pipeline::run(args, &context),
+        Command::Preview(args) => preview::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
