@@ -63,6 +63,7 @@ def timed(times, step, fn):
     start = time.perf_counter()
     result = fn()
     times[step] = time.perf_counter() - start
+    print(f"  {step:13s} {times[step]:9.2f} s", flush=True)
     return result
 
 
@@ -175,11 +176,14 @@ def main():
     print(f"volume {path} ({args.size}^3 uint16)", flush=True)
     ours, objects = run_tesserae(path, args.work)
     print(f"tesserae: {objects} objects", flush=True)
+    for step in STEPS + ["total"]:
+        print(f"  {step:13s} {ours.get(step, float('nan')):9.2f} s", flush=True)
     peers = [("scipy+skimage", run_scipy)]
     if not args.skip_dask:
         peers.append(("dask-image", run_dask))
     results = {}
     for name, fn in peers:
+        print(f"{name}:", flush=True)
         times, count = fn(path)
         results[name] = times
         print(f"{name}: {count} objects", flush=True)
