@@ -13,34 +13,65 @@
 
 use std::path::{Path, PathBuf};
 
-use tesserae::io::{self, png, WriteOptions};
+use tesserae::io::png::{self, PlaneChoice};
+use tesserae::io::{self, WriteOptions};
 use tesserae::ndmeasure::{find_objects_chunked, Connectivity, Label, Measure};
-use tesserae::{Executor, Region, Result, Source};
+use tesserae::{Executor, Result, Source};
 
-fn main() {
-    if let Err(e) = run() {
-        eprintln!("nuclei: {e}");
-        std::process::exit(1);
-    }
+/// What the example did.
+pub struct Done {
+    /// The number of nuclei.
+    pub nuclei: usize,
+    /// The label image (uint32 Zarr).
+    pub labels: PathBuf,
+    /// The measurements table.
+    pub table: PathBuf,
+    /// The preview.
+    pub preview: PathBuf,
 }
 
-fn run() -> Result<()> {
+fn main() {
     let mut args = std::env::args().skip(1);
     let input = PathBuf::from(
         args.next()
             .unwrap_or_else(|| "fixtures/nuclei/nuclei3d.tif".into()),
     );
     let out = PathBuf::from(args.next().unwrap_or_else(|| "target/quickstart".into()));
-    std::fs::create_dir_all(&out)
-        .map_err(|e| tesserae::Error::Failed(format!("{}: {e}", out.display())))?;
-    let threshold: f64 = match args.next() {
-        Some(t) => t.parse().map_err(|_| {
-            tesserae::Error::InvalidArgument(format!("threshold '{t}' is not a number"))
-        })?,
+    let threshold = match args.next().map(|t| t.parse::<f64>()) {
         None => 800.0,
+        Some(Ok(t)) => t,
+        Some(Err(_)) => {
+            eprintln!("nuclei: the threshold must be a number");
+            std::process::exit(2);
+        }
     };
+    match run(&input, &out, threshold) {
+        Ok(done) => {
+            println!(
+                "{}: threshold {threshold}, {} nuclei",
+                input.display(),
+                done.nuclei
+            );
+            println!("wrote {}", done.labels.display());
+            println!("wrote {}", done.table.display());
+            println!(
+                "wrote {} (maximum projection with nucleus outlines)",
+                done.preview.display()
+            );
+        }
+        Err(e) => {
+            eprintln!("nuclei: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Segments `input` at `threshold` and writes the labels, table and preview into `out`.
+pub fn run(input: &Path, out: &Path, threshold: f64) -> Result<Done> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| tesserae::Error::Failed(format!("{}: {e}", out.display())))?;
     let exec = Executor::new();
-    let image = io::open::<u16>(&input)?;
+    let image = io::open::<u16>(input)?;
     let shape = image.shape().to_vec();
     let chunks: Vec<usize> = shape.iter().map(|&n| n.min(64)).collect();
 
@@ -51,36 +82,25 @@ fn run() -> Result<()> {
         ..WriteOptions::default()
     };
     let mut sink = io::create::<u32>(&labels_path, &shape, &chunks, &options)?;
-    let count = Label::new(Connectivity::Face)
+    let nuclei = Label::new(Connectivity::Face)
         .threshold(threshold)
         .chunks(&chunks)
         .run(&exec, &image, &mut sink)?;
-    println!(
-        "{}: {} voxels, threshold {threshold}, {count} nuclei",
-        input.display(),
-        shape
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join("x")
-    );
-    println!("wrote {}", labels_path.display());
 
     let labels = io::open::<u32>(&labels_path)?;
     let table_path = out.join("measurements.csv");
     write_table(&exec, &image, &labels, &chunks, &table_path)?;
-    println!("wrote {}", table_path.display());
 
     let preview_path = out.join("preview.png");
-    let whole = Region::full(&shape);
-    let mip = png::max_projection(&image.read(&whole)?.view())?;
-    let label_mip = png::max_projection(&labels.read(&whole)?.view())?;
+    let mip = png::plane(&image, PlaneChoice::MaxProjection)?;
+    let label_mip = png::plane(&labels, PlaneChoice::MaxProjection)?;
     png::write_preview(&mip.view(), Some(&label_mip.view()), &preview_path)?;
-    println!(
-        "wrote {} (maximum projection with nucleus outlines)",
-        preview_path.display()
-    );
-    Ok(())
+    Ok(Done {
+        nuclei,
+        labels: labels_path,
+        table: table_path,
+        preview: preview_path,
+    })
 }
 
 /// One row per nucleus: scikit-image's `label`, `area`, `bbox-*`, `intensity_mean`,

@@ -10,6 +10,8 @@ mod label;
 mod labels;
 mod measure;
 mod morph;
+mod pipeline;
+mod preview;
 mod progress;
 mod regionprops;
 mod relabel;
@@ -68,6 +70,10 @@ enum Command {
     Regionprops(regionprops::Args),
     /// Merge label images made tile by tile (touching tiles, or overlapping tiles matched by IoU).
     Stitch(stitch::Args),
+    /// The nuclei workflow in one command: gaussian, threshold, fill holes, remove small, label, regionprops, preview.
+    Pipeline(pipeline::Args),
+    /// A PNG of an image plane, contrast-stretched, with label outlines or fills.
+    Preview(preview::Args),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +101,8 @@ fn main() -> ExitCode {
         Command::Distance(args) => morph::distance(args, &context),
         Command::Regionprops(args) => regionprops::run(args, &context),
         Command::Stitch(args) => stitch::run(args, &context),
+        Command::Pipeline(args) => pipeline::run(args, &context),
+        Command::Preview(args) => preview::run(args, &context),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
