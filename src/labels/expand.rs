@@ -44,7 +44,8 @@ pub fn expand_labels<L: LabelValue>(
 /// use tesserae::{ArraySink, ArraySource, Executor};
 /// let labels = array![[3u16, 0, 0, 0, 0], [0, 0, 0, 0, 7]].into_dyn();
 /// let expand = ExpandLabels::new(1.5).spacing(&[2.0, 1.0]);
-/// let grown = array![[3u16, 3, 0, 0, 7], [0, 0, 0, 7, 7]].into_dyn();
+/// // Axis 0 steps are 2 long: (0, 4) is 2 away from the 7 below it, beyond 1.5.
+/// let grown = array![[3u16, 3, 0, 0, 0], [0, 0, 0, 7, 7]].into_dyn();
 /// assert_eq!(expand.apply(&labels.view())?, grown);
 ///
 /// let source = ArraySource::new(labels).with_chunks(&[1, 2])?;

@@ -76,7 +76,7 @@ pub fn fill_label_holes<L: LabelValue>(
 /// let source = ArraySource::new(labels.clone()).with_chunks(&[2, 2])?;
 /// let mut sink = ArraySink::<u16>::new(&[3, 4]);
 /// FillLabelHoles::new().overwrite(true).run(&Executor::new(), &source, &mut sink)?;
-/// // 3 fills its own holes (none), then 1 is written over it.
+/// // 1's filled mask holds the 3, but 3 is the larger label: it is written last and stays.
 /// assert_eq!(sink.into_array()[[1, 1]], 3);
 /// # Ok::<(), tesserae::Error>(())
 /// ```
