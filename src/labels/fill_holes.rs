@@ -171,7 +171,8 @@ impl FillLabelHoles {
     /// use tesserae::{ArraySink, ArraySource, Executor};
     /// // A hollow cube of label 4 whose cavity spans 8 chunks.
     /// let labels = ArrayD::from_shape_fn(vec![6, 6, 6], |i| {
-    ///     if i.slice().iter().all(|&c| (2..4).contains(&c)) { 0u32 } else if i.slice().iter().all(|&c| (1..5).contains(&c)) { 4 } else { 0 }
+    ///     let within = |lo, hi| (0..3).all(|k| (lo..hi).contains(&i[k]));
+    ///     if within(2, 4) { 0u32 } else if within(1, 5) { 4 } else { 0 }
     /// });
     /// let source = ArraySource::new(labels).with_chunks(&[3, 3, 3])?;
     /// let mut sink = ArraySink::<u32>::new(&[6, 6, 6]);
