@@ -1,6 +1,6 @@
 //! Operations on label images after scikit-image's: object sizes, label maps,
 //! `relabel_sequential`, removing objects by size, keeping the largest,
-//! `clear_border`. Every operation runs in memory on array views and chunked
+//! `clear_border`, `expand_labels`, filling the holes of every label. Every operation runs in memory on array views and chunked
 //! from a [`Source`](crate::Source) into a [`Sink`](crate::Sink), with the same
 //! result at any chunking.
 //!
@@ -17,6 +17,8 @@
 //! ```
 
 mod border;
+mod expand;
+mod fill_holes;
 mod map;
 mod relabel;
 mod remove;
@@ -24,6 +26,8 @@ mod sizes;
 mod stitch;
 
 pub use border::{clear_border, ClearBorder};
+pub use expand::{expand_labels, ExpandLabels};
+pub use fill_holes::{fill_label_holes, FillLabelHoles};
 pub use map::LabelMap;
 pub use relabel::{relabel_sequential, RelabelSequential, Relabeled};
 pub use remove::RemoveObjects;

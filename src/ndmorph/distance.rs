@@ -12,10 +12,11 @@
 //! is exact; farther voxels are reported as `m`. The result is exactly
 //! `min(edt, m)` at any chunking.
 
-use ndarray::{ArrayD, ArrayViewD, Axis, Zip};
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
 
 use crate::engine::{map_overlap, BoundaryMode, Element, Source};
 use crate::error::{Error, Result};
+use crate::ndmorph::feature::{feature_transform, unravel, NONE};
 
 /// The Euclidean distance transform, configured once and run in memory
 /// ([`DistanceTransform::apply`]) or lazily in chunks up to a maximum
@@ -63,7 +64,7 @@ impl DistanceTransform {
         self
     }
 
-    fn sampling_for(&self, ndim: usize) -> Result<Vec<f64>> {
+    pub(crate) fn sampling_for(&self, ndim: usize) -> Result<Vec<f64>> {
         let sampling = self.sampling.clone().unwrap_or_else(|| vec![1.0; ndim]);
         if sampling.len() != ndim {
             return Err(Error::InvalidArgument(format!(
@@ -117,16 +118,9 @@ impl DistanceTransform {
     /// # Ok::<(), tesserae::Error>(())
     /// ```
     pub fn lazy<S: Source>(&self, source: S, max_distance: f64) -> Result<impl Source<Elem = f64>> {
-        if !(max_distance > 0.0 && max_distance.is_finite()) {
-            return Err(Error::InvalidArgument(format!(
-                "the maximum distance {max_distance} must be positive and finite"
-            )));
-        }
+        check_max_distance(max_distance)?;
         let sampling = self.sampling_for(source.ndim())?;
-        let halo: Vec<usize> = sampling
-            .iter()
-            .map(|&s| (max_distance / s).ceil() as usize)
-            .collect();
+        let halo = halo(&sampling, max_distance);
         let mut builder = map_overlap(source, &halo).mode(BoundaryMode::Constant(1.0));
         if let Some(chunks) = &self.chunks {
             builder = builder.chunks(chunks);
@@ -136,6 +130,150 @@ impl DistanceTransform {
             Ok(block.centre(d.view()).mapv(|v| v.min(max_distance)))
         })
     }
+}
+
+impl DistanceTransform {
+    /// The index of the nearest zero voxel of every voxel, as scipy's
+    /// `distance_transform_edt(image, sampling, return_distances=False,
+    /// return_indices=True)`: shape `(ndim, *shape)`, `indices[k][p]` the
+    /// coordinate along axis `k` of the zero voxel nearest to `p` (`p` itself
+    /// on zero voxels). Among equidistant zero voxels the one scipy returns
+    /// is chosen (see [`DistanceTransform::lazy_indices`] for the rule).
+    ///
+    /// Fails when the image has no zero voxel (scipy then returns -1
+    /// everywhere) or for a sampling of another rank.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// let image = array![[0u8, 1, 1], [1, 1, 1], [1, 1, 0]].into_dyn();
+    /// let ft = tesserae::ndmorph::DistanceTransform::new().indices(&image.view())?;
+    /// assert_eq!(ft.shape(), &[2, 3, 3]);
+    /// // (1, 1) is as near to (0, 0) as to (2, 2): scipy, and tesserae, take (0, 0).
+    /// assert_eq!((ft[[0, 1, 1]], ft[[1, 1, 1]]), (0, 0));
+    /// assert_eq!((ft[[0, 1, 2]], ft[[1, 1, 2]]), (2, 2));
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn indices<T: Element>(&self, image: &ArrayViewD<'_, T>) -> Result<ArrayD<usize>> {
+        let sampling = self.sampling_for(image.ndim())?;
+        let shape = image.shape().to_vec();
+        let (feature, _) =
+            feature_transform(&shape, image.iter().map(|&v| v == T::zero()), &sampling);
+        if feature.first() == Some(&NONE) {
+            return Err(Error::InvalidArgument(
+                "the image has no zero voxel: no nearest background to index".into(),
+            ));
+        }
+        let ndim = shape.len();
+        let n = feature.len();
+        let mut out = vec![0usize; ndim * n];
+        let mut coords = vec![0usize; ndim];
+        for (p, &f) in feature.iter().enumerate() {
+            unravel(f, &shape, &mut coords);
+            for (k, &c) in coords.iter().enumerate() {
+                out[k * n + p] = c;
+            }
+        }
+        let mut full = vec![ndim];
+        full.extend_from_slice(&shape);
+        ArrayD::from_shape_vec(IxDyn(&full), out).map_err(|e| Error::Failed(e.to_string()))
+    }
+
+    /// The nearest zero voxel of every voxel of `source`, lazily in chunks,
+    /// as its linear (C order) index in the whole array, exact for every
+    /// voxel whose nearest zero voxel lies within `max_distance`, and
+    /// `u64::MAX` for the others. Each chunk reads the same halo as
+    /// [`DistanceTransform::lazy`].
+    ///
+    /// Among equidistant zero voxels scipy's algorithm (and
+    /// [`DistanceTransform::indices`]) returns the one with the smallest
+    /// coordinate along the last axis, then along the axis before, and so on;
+    /// all of them lie in the halo, so the chunked result is the same at any
+    /// chunking. With a sampling whose products round (not integers or powers
+    /// of two), near-ties are decided by rounded sums, as in scipy, and may
+    /// then depend on the chunking.
+    ///
+    /// Fails when `max_distance` is not positive and finite, or for a
+    /// sampling of another rank.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::ndmorph::DistanceTransform;
+    /// use tesserae::{ArraySource, Region, Source};
+    /// let image = ArrayD::from_shape_fn(vec![8, 8], |i| u8::from(i[0] * 8 + i[1] != 27));
+    /// let lazy = DistanceTransform::new().chunks(&[3, 3]).lazy_indices(ArraySource::new(image), 2.0)?;
+    /// let nearest = lazy.read(&Region::full(&[8, 8]))?;
+    /// assert_eq!(nearest[[3, 5]], 27);
+    /// assert_eq!(nearest[[0, 0]], u64::MAX);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn lazy_indices<S: Source>(
+        &self,
+        source: S,
+        max_distance: f64,
+    ) -> Result<impl Source<Elem = u64>> {
+        check_max_distance(max_distance)?;
+        let sampling = self.sampling_for(source.ndim())?;
+        let halo = halo(&sampling, max_distance);
+        let shape = source.shape().to_vec();
+        let mut builder = map_overlap(source, &halo).mode(BoundaryMode::Constant(1.0));
+        if let Some(chunks) = &self.chunks {
+            builder = builder.chunks(chunks);
+        }
+        builder.build(move |padded, block| {
+            let zero = <S::Elem as num_traits::Zero>::zero();
+            let (feature, squared) =
+                feature_transform(padded.shape(), padded.iter().map(|&v| v == zero), &sampling);
+            let padded_shape = padded.shape().to_vec();
+            let origin: Vec<isize> = block
+                .region()
+                .start()
+                .iter()
+                .zip(block.depth())
+                .map(|(&s, &d)| s as isize - d as isize)
+                .collect();
+            let mut coords = vec![0usize; shape.len()];
+            let nearest = ArrayD::from_shape_vec(
+                IxDyn(&padded_shape),
+                feature
+                    .iter()
+                    .zip(&squared)
+                    .map(|(&f, &d2)| {
+                        if f == NONE || d2.sqrt() > max_distance {
+                            return u64::MAX;
+                        }
+                        unravel(f, &padded_shape, &mut coords);
+                        coords
+                            .iter()
+                            .zip(&origin)
+                            .zip(&shape)
+                            .fold(0u64, |acc, ((&c, &o), &n)| {
+                                acc * n as u64 + (c as isize + o) as u64
+                            })
+                    })
+                    .collect(),
+            )
+            .map_err(|e| Error::Failed(e.to_string()))?;
+            Ok(block.centre(nearest.view()).to_owned())
+        })
+    }
+}
+
+/// Fails unless `max_distance` is positive and finite.
+fn check_max_distance(max_distance: f64) -> Result<()> {
+    if !(max_distance > 0.0 && max_distance.is_finite()) {
+        return Err(Error::InvalidArgument(format!(
+            "the maximum distance {max_distance} must be positive and finite"
+        )));
+    }
+    Ok(())
+}
+
+/// The halo that holds every voxel within `max_distance`: `ceil(max_distance / s)` per axis.
+pub(crate) fn halo(sampling: &[f64], max_distance: f64) -> Vec<usize> {
+    sampling
+        .iter()
+        .map(|&s| (max_distance / s).ceil() as usize)
+        .collect()
 }
 
 /// `scipy.ndimage.distance_transform_edt(image, sampling)` in memory.

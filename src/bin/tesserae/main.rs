@@ -3,6 +3,8 @@
 mod args;
 mod clear_border;
 mod convert;
+mod expand;
+mod fill_holes;
 mod filter;
 mod find_objects;
 mod info;
@@ -58,6 +60,10 @@ enum Command {
     RemoveLarge(remove::Args),
     /// Remove objects touching the image border (scikit-image's clear_border).
     ClearBorder(clear_border::Args),
+    /// Grow every label by up to --distance without overlap (scikit-image's expand_labels).
+    ExpandLabels(expand::Args),
+    /// Fill the holes of every label with that label.
+    FillHoles(fill_holes::Args),
     /// scipy.ndimage filters (gaussian, uniform, sobel, …), chunked with halos, equal to scipy.
     Filter(filter::Args),
     /// A global threshold as scikit-image's (printed) and the mask image > threshold.
@@ -95,6 +101,8 @@ fn main() -> ExitCode {
         Command::RemoveSmall(args) => remove::run(args, false, &context),
         Command::RemoveLarge(args) => remove::run(args, true, &context),
         Command::ClearBorder(args) => clear_border::run(args, &context),
+        Command::ExpandLabels(args) => expand::run(args, &context),
+        Command::FillHoles(args) => fill_holes::run(args, &context),
         Command::Filter(args) => filter::run(args, &context),
         Command::Threshold(args) => threshold::run(args, &context),
         Command::Morph(args) => morph::run(args, &context),
