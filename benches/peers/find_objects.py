@@ -2,6 +2,8 @@
 against scipy.ndimage.find_objects and cc3d.statistics on the label image in memory, interleaved
 run by run so the shared machine's load hits both alike, the peers both on the image in memory and
 including reading the TIFF with tifffile (tesserae's time always includes its reading and the CSV); `--dask` adds dask-image (one run).
+When the Python package is installed (`pip install ./python`), tesserae is also timed in memory
+(`tesserae.find_objects` on the same numpy array, 2 threads), like for like with the peers.
 
     /work/venv/bin/python benches/peers/find_objects.py [--work /work/bench-work] [--repeat 5]
         [--only blobs3d_512 noise3d_512] [--dask]
@@ -58,6 +60,13 @@ def main():
             runs["cc3d"].append(seconds(lambda: cc3d.statistics(lab)))
             runs["tifffile+scipy"].append(seconds(lambda: ndi.find_objects(tifffile.imread(labels_path))))
             runs["tifffile+cc3d"].append(seconds(lambda: cc3d.statistics(tifffile.imread(labels_path))))
+        try:
+            import tesserae
+        except ImportError:
+            tesserae = None
+        if tesserae is not None:
+            assert tesserae.find_objects(lab) == ndi.find_objects(lab)
+            runs["tesserae in memory"] = [seconds(lambda: tesserae.find_objects(lab)) for _ in range(args.repeat)]
         med = {k: statistics.median(v) for k, v in runs.items()}
         if args.dask:
             import dask
@@ -68,9 +77,11 @@ def main():
             med["dask-image"] = seconds(
                 lambda: dm.find_objects(da.from_array(lab, chunks=(128,) * lab.ndim)).compute())
         objects = int(lab.max())
-        for peer in [k for k in med if k != "tesserae"]:
-            print(f"{w:14s} find_objects ({objects} objects)  {peer:10s} {med[peer]:8.3f} s  "
-                  f"tesserae {med['tesserae']:7.3f} s  ratio {med[peer] / med['tesserae']:6.2f}x", flush=True)
+        ours = [k for k in med if k.startswith("tesserae")]
+        for mine in ours:
+            for peer in [k for k in med if k not in ours]:
+                print(f"{w:14s} find_objects ({objects} objects)  {peer:14s} {med[peer]:8.3f} s  "
+                      f"{mine:18s} {med[mine]:7.3f} s  ratio {med[peer] / med[mine]:6.2f}x", flush=True)
 
 
 if __name__ == "__main__":
