@@ -50,6 +50,7 @@ use ndarray::ArrayD;
 
 use crate::engine::{Element, Region, Source};
 use crate::error::{Error, Result};
+use crate::ndmeasure::label::Forest;
 use crate::ndmeasure::LabelValue;
 
 pub use overlap::{OverlapStitch, OverlapStitched, Tile};
@@ -88,38 +89,6 @@ impl Stitch {
     /// ```
     pub fn overlapping() -> OverlapStitch {
         OverlapStitch::new()
-    }
-}
-
-/// A flat union-find over object ids.
-struct Forest(Vec<usize>);
-
-impl Forest {
-    fn new(n: usize) -> Self {
-        Forest((0..n).collect())
-    }
-
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.0[x] != x {
-            let up = self.0[self.0[x]];
-            self.0[x] = up;
-            x = up;
-        }
-        x
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra < rb {
-            self.0[rb] = ra;
-        } else {
-            self.0[ra] = rb;
-        }
-    }
-
-    /// The root of every id.
-    fn roots(mut self) -> Vec<usize> {
-        (0..self.0.len()).map(|x| self.find(x)).collect()
     }
 }
 

@@ -33,7 +33,7 @@ use ndarray::{ArrayViewD, Axis};
 use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::runs::{label_view, Mode, Plan, Runs};
-use crate::ndmeasure::label::Structure;
+use crate::ndmeasure::label::{Forest, Structure};
 use crate::ndmeasure::LabelValue;
 
 /// What pass 1 keeps of a chunk.
@@ -46,29 +46,6 @@ pub(super) struct Summary<T> {
     pub(super) values: Vec<Vec<T>>,
     /// The provisional labels, when they fit the budget.
     pub(super) runs: Option<Runs>,
-}
-
-/// A flat union-find over global label ids.
-struct Forest(Vec<usize>);
-
-impl Forest {
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.0[x] != x {
-            let gp = self.0[self.0[x]];
-            self.0[x] = gp;
-            x = gp;
-        }
-        x
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra < rb {
-            self.0[rb] = ra;
-        } else {
-            self.0[ra] = rb;
-        }
-    }
 }
 
 fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
@@ -283,7 +260,7 @@ pub(super) fn merge_summaries<T: Element>(
     let total = offsets[n];
 
     // Pass 2: equivalences across chunk boundaries.
-    let forest = Mutex::new(Forest((0..total).collect()));
+    let forest = Mutex::new(Forest::new(total));
     let structure_offsets = structure.offsets();
     exec.for_each("label: merge", n, |c| {
         let pairs = boundary_pairs(grid, summaries, &offsets, &structure_offsets, c, multilabel);
@@ -293,16 +270,16 @@ pub(super) fn merge_summaries<T: Element>(
         }
         Ok(())
     })?;
-    let mut parent = forest.into_inner().unwrap_or_else(|p| p.into_inner()).0;
+    let parent = forest
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .roots();
     let mut key: Vec<usize> = Vec::with_capacity(total);
     for s in summaries {
         key.extend_from_slice(&s.first);
     }
-    // Unions hang the larger root below the smaller, so every parent
-    // precedes its child and one ascending sweep flattens the forest.
     for g in 0..total {
-        let r = parent[parent[g]];
-        parent[g] = r;
+        let r = parent[g];
         if key[g] < key[r] {
             key[r] = key[g];
         }

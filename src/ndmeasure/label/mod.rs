@@ -13,6 +13,7 @@
 
 pub mod block;
 mod chunked;
+mod forest;
 mod lazy;
 mod runs;
 mod slabs;
@@ -24,6 +25,7 @@ use crate::engine::{zeroed, Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::LabelValue;
 pub use chunked::Prepared;
+pub(crate) use forest::Forest;
 pub use lazy::LabelSource;
 use runs::{label_view, Mode, Plan};
 pub use structure::{Connectivity, Structure};
