@@ -284,7 +284,15 @@ impl Filter {
                             let a = pass.axis;
                             // Integer-valued lines: scipy's running sums are
                             // exact (in `f64`; `f32` sums every window anew).
+                            // A fractional `cval` makes them carry its rounding
+                            // along the whole line, which no block can know:
+                            // those lines sum every window anew too.
+                            let whole_cval = match self.modes[a] {
+                                BoundaryMode::Constant(cval) => cval.fract() == 0.0,
+                                _ => true,
+                            };
                             let integers = F::DTYPE == DataType::F64
+                                && whole_cval
                                 && if p == 0 {
                                     !T::DTYPE.is_float()
                                 } else {

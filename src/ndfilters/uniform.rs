@@ -9,6 +9,13 @@ use crate::{Error, Result};
 /// is updated by adding the entering and subtracting the leaving value, then
 /// divided by the size; integer outputs truncate).
 ///
+/// One divergence, chosen for chunk invariance: with `constant` mode and a
+/// `cval` that is not a whole number, scipy's running sum over integer data
+/// carries the rounding of `cval` along the whole line, so an output whose
+/// exact mean is an integer can come out one lower, depending on everything
+/// before it on the line. tesserae sums each such window anew, so the result
+/// is the same at every chunking and may differ from scipy by one there.
+///
 /// ```
 /// use ndarray::ArrayD;
 /// use tesserae::ndfilters::UniformFilter;
