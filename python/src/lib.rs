@@ -58,6 +58,22 @@ macro_rules! dispatch {
     )*};
 }
 
+/// Runs `$body` on `$obj` as a read-only array of the label types
+/// `regionprops_table` reads directly, binding the element type to `$t`.
+macro_rules! label_types {
+    ($obj:expr, $what:expr, |$a:ident: $t:ident| $body:expr) => {{
+        let obj = $obj;
+        (|| {
+            dispatch!(@each obj, $a, $t, $body; i32, u32, i64, u64, u16);
+            Err(PyTypeError::new_err(format!(
+                "{}: unsupported label dtype {}",
+                $what,
+                obj.getattr("dtype").map_or_else(|_| "?".to_string(), |d| d.to_string())
+            )))
+        })()
+    }};
+}
+
 /// A boundary mode by scipy's name.
 fn mode(name: &str, cval: f64) -> PyResult<BoundaryMode> {
     Ok(match name {
@@ -255,13 +271,14 @@ fn measure<'py>(
     })
 }
 
-/// `skimage.measure.regionprops_table` on an int64 label image and an optional
-/// float64 intensity image: a dict of numpy columns.
+/// `skimage.measure.regionprops_table` on a label image (int32, uint32,
+/// int64, uint64 or uint16: the types label images come in, read without a
+/// conversion) and an optional float64 intensity image: a dict of numpy columns.
 #[pyfunction]
 #[pyo3(signature = (labels, intensity, properties, spacing=None))]
 fn regionprops_table<'py>(
     py: Python<'py>,
-    labels: PyReadonlyArrayDyn<'py, i64>,
+    labels: &Bound<'py, PyAny>,
     intensity: Option<PyReadonlyArrayDyn<'py, f64>>,
     properties: Vec<String>,
     spacing: Option<Vec<f64>>,
@@ -270,11 +287,12 @@ fn regionprops_table<'py>(
     if let Some(spacing) = &spacing {
         props = props.spacing(spacing);
     }
-    let labels = ArraySource::new(labels.as_array().to_owned());
     let intensity = intensity.map(|i| ArraySource::new(i.as_array().to_owned()));
-    let table = py
-        .detach(|| props.run(&Executor::new(), &labels, intensity.as_ref()))
-        .map_err(py_err)?;
+    let table = label_types!(labels, "regionprops_table", |a: L| {
+        let labels = ArraySource::new(a.as_array().to_owned());
+        py.detach(|| props.run(&Executor::new(), &labels, intensity.as_ref()))
+            .map_err(py_err)
+    })?;
     let out = PyDict::new(py);
     for (name, column) in table.names().iter().zip(table.columns()) {
         let array = match column {
@@ -528,20 +546,21 @@ fn merge_label_blocks<'py>(
     Ok((luts, count))
 }
 
-/// Pass 3 of block labeling: the block's final labels (uint64).
+/// Pass 3 of block labeling: the block's final labels, int32 as scipy's
+/// (the lookup table is given as int32).
 #[pyfunction]
 fn relabel_label_block<'py>(
     py: Python<'py>,
     block: &Bound<'py, PyAny>,
     structure: PyReadonlyArrayDyn<'py, bool>,
-    lookup: PyReadonlyArray1<'py, u64>,
+    lookup: PyReadonlyArray1<'py, i32>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let s = self::structure(&structure)?;
     let lut = lookup.as_array();
     let lut = lut.as_slice().map_or_else(|| lut.to_vec(), |s| s.to_vec());
     dispatch!(block, "label", |a: T| {
         let view: ArrayViewD<'_, T> = a.as_array();
-        let out: ArrayD<u64> = py
+        let out: ArrayD<i32> = py
             .detach(|| relabel_block(&view, &s, &lut))
             .map_err(py_err)?;
         Ok(out.into_pyarray(py).into_any())

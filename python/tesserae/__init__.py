@@ -12,6 +12,7 @@ from ._measure import (
     extrema,
     find_objects,
     histogram,
+    labeled_comprehension,
     label,
     maximum,
     maximum_position,

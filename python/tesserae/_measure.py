@@ -8,7 +8,7 @@ from ._common import as_input, is_integer, label_structure
 __all__ = [
     "label", "find_objects", "sum_labels", "sum", "mean", "variance", "standard_deviation",
     "minimum", "maximum", "median", "minimum_position", "maximum_position", "extrema",
-    "center_of_mass", "histogram", "regionprops_table",
+    "center_of_mass", "histogram", "labeled_comprehension", "regionprops_table",
 ]
 
 
@@ -168,6 +168,47 @@ def histogram(input, min, max, bins, labels=None, index=None):
     return result
 
 
+def labeled_comprehension(input, labels, index, func, out_dtype, default, pass_positions=False):
+    """scipy.ndimage.labeled_comprehension: ``func`` over the values of every
+    label of ``index`` (with ``pass_positions``, also their raster indices),
+    ``default`` where a label is absent. Values reach ``func`` in raster
+    order (scipy's order within a label is unspecified)."""
+    a = np.asarray(input)
+    positions = np.arange(a.size).reshape(a.shape) if pass_positions else None
+    if labels is None:
+        if index is not None:
+            raise ValueError("index without defined labels")
+        return func(a.ravel(), positions.ravel()) if pass_positions else func(a.ravel())
+    try:
+        a, lab = np.broadcast_arrays(a, np.asarray(labels))
+    except ValueError as e:
+        raise ValueError("input and labels must have the same shape (excepting dimensions with width 1)") from e
+    if pass_positions:
+        positions = np.broadcast_to(positions, a.shape)
+    if index is None:
+        mask = lab > 0
+        return func(a[mask], positions[mask]) if pass_positions else func(a[mask])
+    scalar = np.isscalar(index) or np.ndim(index) == 0
+    idx = np.atleast_1d(np.asarray(index))
+    if np.any(idx.astype(lab.dtype).astype(idx.dtype) != idx):
+        raise ValueError(f"Cannot convert index values from <{idx.dtype}> to <{lab.dtype}> "
+                         "(labels' type) without loss of precision")
+    idx = idx.astype(lab.dtype)
+    flat = lab.ravel()
+    order = np.argsort(flat, kind="stable")
+    sorted_labels = flat[order]
+    values = a.ravel()[order]
+    where = positions.ravel()[order] if pass_positions else None
+    lo = np.searchsorted(sorted_labels, idx.ravel(), side="left")
+    hi = np.searchsorted(sorted_labels, idx.ravel(), side="right")
+    out = np.full(idx.size, default, dtype=np.dtype(out_dtype))
+    for i, (b, e) in enumerate(zip(lo, hi)):
+        if e > b:
+            out[i] = func(values[b:e], where[b:e]) if pass_positions else func(values[b:e])
+    out = out.reshape(idx.shape)
+    return out[0] if scalar else out
+
+
 def regionprops_table(label_image, intensity_image=None, properties=("label", "bbox"), *,
                       cache=True, separator="-", extra_properties=None, spacing=None, offset=None):
     """skimage.measure.regionprops_table: a dict of numpy columns."""
@@ -180,7 +221,9 @@ def regionprops_table(label_image, intensity_image=None, properties=("label", "b
     lab = np.asarray(label_image)
     if lab.dtype.kind not in "iu" and lab.dtype != np.bool_:
         raise TypeError("Non-integer label_image types are ambiguous")
-    lab = np.ascontiguousarray(lab, dtype=np.int64)
+    if lab.dtype not in (np.int32, np.uint32, np.int64, np.uint64, np.uint16):
+        lab = lab.astype(np.int64)
+    lab = np.ascontiguousarray(lab)
     inten = None
     if intensity_image is not None:
         inten = np.asarray(intensity_image)

@@ -87,6 +87,65 @@ def test_regionprops_table(client, tmp_path_factory, image, chunks):
         np.testing.assert_allclose(frame[key].to_numpy(), column, rtol=1e-9, err_msg=key)
 
 
+@pytest.fixture(scope="module")
+def measured():
+    image = blobs(SHAPE, seed=11)
+    labels, n = ndi.label(image)
+    values = np.random.default_rng(5).normal(10, 3, SHAPE)
+    return values, labels.astype(np.int32), n
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS[1:])
+def test_measurements_equal_scipy(client, tmp_path_factory, measured, chunks):
+    values, labels, n = measured
+    v = zarr_array(tmp_path_factory, values, chunks)
+    lab = zarr_array(tmp_path_factory, labels, chunks)
+    index = [0, 3, 1, n, n + 2, 3]  # background, unordered, absent, repeated
+    for name in ["sum_labels", "mean", "variance", "standard_deviation", "minimum", "maximum", "median",
+                 "center_of_mass", "minimum_position", "maximum_position"]:
+        ours = getattr(ndmeasure, name)
+        theirs = getattr(ndi, name)
+        for args in [(lab, index), (lab, 2), (lab, None), (None, None)]:
+            got = client.compute(ours(v, *args), sync=True)
+            expected_labels = None if args[0] is None else labels
+            expected = theirs(values, expected_labels, args[1])
+            expected = np.array(expected, dtype=float)
+            np.testing.assert_allclose(np.asarray(got, float).reshape(expected.shape), expected,
+                                       rtol=1e-9, atol=1e-12, err_msg=f"{name} {args[1:]} {chunks}")
+    got = client.compute(ndmeasure.area(v, lab, index), sync=True)
+    np.testing.assert_array_equal(got, [np.sum(labels == i) for i in index])
+    lo, hi, plo, phi = client.compute(list(ndmeasure.extrema(v, lab, index)), sync=True)
+    elo, ehi, eplo, ephi = ndi.extrema(values, labels, index)
+    np.testing.assert_array_equal(lo, elo)
+    np.testing.assert_array_equal(hi, ehi)
+    np.testing.assert_array_equal(plo, np.array(eplo))
+    np.testing.assert_array_equal(phi, np.array(ephi))
+    got = client.compute(ndmeasure.histogram(v, 0, 20, 7, lab, index), sync=True)
+    expected = ndi.histogram(values, 0, 20, 7, labels, index)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+    def spread(vals, pos):
+        return float(vals.max() - vals.min()) + float(pos.min())
+
+    got = client.compute(ndmeasure.labeled_comprehension(v, lab, index, spread, float, -1.0, True), sync=True)
+    expected = ndi.labeled_comprehension(values, labels, index, spread, float, -1.0, True)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_measurement_on_integer_image(client, measured):
+    values, labels, n = measured
+    ints = (values * 10).astype(np.int16)
+    v = da.from_array(ints, chunks=(9, 40, 11))
+    lab = da.from_array(labels, chunks=(9, 40, 11))
+    index = list(range(n + 1))
+    for name in ["minimum", "maximum", "sum_labels", "mean", "median", "variance"]:
+        got = client.compute(getattr(ndmeasure, name)(v, lab, index), sync=True)
+        np.testing.assert_allclose(got, getattr(ndi, name)(ints, labels, index), rtol=1e-9)
+    got = client.compute(ndmeasure.minimum(v, lab, index), sync=True)
+    assert got.dtype == np.int16
+
+
 def test_filters_and_morphology(client, tmp_path_factory, image):
     rng = np.random.default_rng(2)
     values = (rng.random(SHAPE) * 100).astype(np.float32)

@@ -92,6 +92,32 @@ def test_extrema_and_histogram(measured):
         np.testing.assert_array_equal(a, b)
 
 
+def test_labeled_comprehension(measured):
+    values, labels, index = measured
+    for func, dtype, default in [(np.sum, float, 0.0), (np.median, float, -1.0), (len, int, 0)]:
+        ours = tesserae.labeled_comprehension(values, labels, index, func, dtype, default)
+        theirs = ndi.labeled_comprehension(values, labels, index, func, dtype, default)
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+    def first(v, p):  # the lowest raster position: independent of the order within a label
+        return p.min()
+
+    ours = tesserae.labeled_comprehension(values, labels, index, first, np.int64, -1, pass_positions=True)
+    theirs = ndi.labeled_comprehension(values, labels, index, first, np.int64, -1, pass_positions=True)
+    np.testing.assert_array_equal(ours, theirs)
+    assert tesserae.labeled_comprehension(values, labels, 3, np.max, float, 0) == \
+        ndi.labeled_comprehension(values, labels, 3, np.max, float, 0)
+    assert tesserae.labeled_comprehension(values, labels, None, np.max, float, 0) == \
+        ndi.labeled_comprehension(values, labels, None, np.max, float, 0)
+    assert tesserae.labeled_comprehension(values, None, None, np.min, float, 0) == \
+        ndi.labeled_comprehension(values, None, None, np.min, float, 0)
+    with pytest.raises(ValueError):
+        tesserae.labeled_comprehension(values, None, [1], np.min, float, 0)
+    with pytest.raises(ValueError):
+        tesserae.labeled_comprehension(values, labels[:3], [1], np.min, float, 0)
+
+
 PROPS = ["label", "area", "bbox", "centroid", "area_bbox", "extent", "inertia_tensor_eigvals",
          "moments_central", "equivalent_diameter_area", "intensity_mean", "intensity_max",
          "intensity_min", "euler_number", "perimeter"]

@@ -6,6 +6,9 @@
   DataFrame as dask-image's, with no need for the maximum label.
 - ``regionprops_table``: per-block one-pass accumulators merged by label; a
   Dask DataFrame with scikit-image's column names (dask-image has none).
+- the measurement functions (``sum_labels``, ``mean``, ``variance``,
+  ``extrema``, ``center_of_mass``, ``histogram``, ``labeled_comprehension``,
+  ...): see ``_measurements``.
 """
 
 import functools
@@ -18,8 +21,13 @@ from dask import delayed
 from .. import _tesserae
 from .._common import label_structure
 from ._blocks import as_dask, block_indices, block_starts, regular, start_of
+from ._measurements import (  # noqa: F401
+    area, center_of_mass, extrema, histogram, labeled_comprehension, maximum, maximum_position, mean,
+    median, minimum, minimum_position, standard_deviation, sum, sum_labels, variance,
+)
+from . import _measurements
 
-__all__ = ["label", "find_objects", "regionprops_table"]
+__all__ = ["label", "find_objects", "regionprops_table"] + _measurements.__all__
 
 
 def _input_block(block):
@@ -34,12 +42,15 @@ def _summary(block, structure, start, shape):
 
 
 def _merge(shape, chunks, structure, *summaries):
-    return _tesserae.merge_label_blocks(list(shape), list(chunks), structure, list(summaries))
+    luts, count = _tesserae.merge_label_blocks(list(shape), list(chunks), structure, list(summaries))
+    if count > np.iinfo(np.int32).max:
+        raise RuntimeError(f"label: {count} objects do not fit the int32 output")
+    return [lut.astype(np.int32) for lut in luts], count
 
 
-def _relabel(block, structure, merged, i, dtype):
+def _relabel(block, structure, merged, i):
     luts, _ = merged
-    return _tesserae.relabel_label_block(_input_block(block), structure, luts[i]).astype(dtype, copy=False)
+    return _tesserae.relabel_label_block(_input_block(block), structure, luts[i])
 
 
 def _count(merged):
@@ -70,7 +81,7 @@ def label(image, structure=None, wrap_axes=None):
     out = np.empty(image.numblocks, dtype=object)
     for i, idx in enumerate(indices):
         block_shape = tuple(image.chunks[k][j] for k, j in enumerate(idx))
-        task = delayed(_relabel, pure=True)(blocks[idx], s, merged, i, np.int32)
+        task = delayed(_relabel, pure=True)(blocks[idx], s, merged, i)
         out[idx] = da.from_delayed(task, shape=block_shape, dtype=np.int32)
     labels = da.block(out.tolist())
     count = da.from_delayed(delayed(_count, pure=True)(merged), shape=(), dtype=np.int64)
@@ -137,7 +148,10 @@ ONE_PASS = ("label", "area", "num_pixels", "bbox", "area_bbox", "centroid",
 
 
 def _props_block(labels, intensity, start, spacing, wanted_intensity):
-    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    labels = np.asarray(labels)
+    if labels.dtype not in (np.int32, np.uint32, np.int64, np.uint64, np.uint16):
+        labels = labels.astype(np.int64)
+    labels = np.ascontiguousarray(labels)
     props = ["label", "num_pixels", "bbox", "centroid"]
     if intensity is not None:
         intensity = np.ascontiguousarray(intensity, dtype=np.float64)

@@ -277,7 +277,9 @@ fn check_summary(s: &BlockSummary, shape: &[usize], c: usize) -> Result<()> {
 }
 
 /// Pass 3: labels `block` again with local numbering and maps every local
-/// label `l` to `lookup[l - 1]` (background stays 0).
+/// label `l` to `lookup[l - 1]` (background stays 0). The output has the
+/// lookup table's type, so a caller that wants `i32` labels (scipy's) or
+/// `u32` converts the small table once instead of the block.
 ///
 /// Fails when the structure's rank differs from the block's or the table is
 /// shorter than the block's local labels.
@@ -286,15 +288,17 @@ fn check_summary(s: &BlockSummary, shape: &[usize], c: usize) -> Result<()> {
 /// use ndarray::array;
 /// use tesserae::ndmeasure::{label::block::relabel_block, Structure};
 /// let block = array![[1u8, 0, 1]].into_dyn();
-/// let out = relabel_block(&block.view(), &Structure::connectivity(2, 1)?, &[7, 9])?;
+/// let out = relabel_block(&block.view(), &Structure::connectivity(2, 1)?, &[7u64, 9])?;
 /// assert_eq!(out, array![[7u64, 0, 9]].into_dyn());
+/// let small = relabel_block(&block.view(), &Structure::connectivity(2, 1)?, &[7i32, 9])?;
+/// assert_eq!(small, array![[7i32, 0, 9]].into_dyn());
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-pub fn relabel_block<T: Element>(
+pub fn relabel_block<T: Element, L: Copy + num_traits::Zero>(
     block: &ArrayViewD<'_, T>,
     structure: &Structure,
-    lookup: &[u64],
-) -> Result<ArrayD<u64>> {
+    lookup: &[L],
+) -> Result<ArrayD<L>> {
     let runs = local_runs(block, structure)?;
     if runs.count() > lookup.len() {
         return Err(Error::InvalidArgument(format!(
@@ -303,8 +307,8 @@ pub fn relabel_block<T: Element>(
             lookup.len()
         )));
     }
-    let mut out = vec![0u64; block.len()];
-    runs.write(&mut out, 0, |l| lookup[l as usize - 1]);
+    let mut out = vec![L::zero(); block.len()];
+    runs.write(&mut out, L::zero(), |l| lookup[l as usize - 1]);
     ArrayD::from_shape_vec(block.shape().to_vec(), out)
         .map_err(|e| Error::Failed(format!("labels do not fit the block's shape: {e}")))
 }
