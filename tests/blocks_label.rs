@@ -124,5 +124,5 @@ fn bad_blocks_and_summaries_are_refused() {
     wild.faces[0][0] = 9;
     assert!(invalid(merge_blocks(&grid, &[good.clone(), wild], &s2)));
     // A table shorter than the block's labels.
-    assert!(invalid(relabel_block(&block.view(), &s2, &[])));
+    assert!(invalid(relabel_block::<_, u64>(&block.view(), &s2, &[])));
 }

@@ -160,7 +160,7 @@ fn measure<'py>(
     bins: Option<(f64, f64, usize)>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let labels = labels.as_ref().map(|l| l.as_array());
-    let mut m = Measure::new();
+    let mut m = Measure::new().background(index.as_ref().is_some_and(|i| i.contains(&0)));
     match what {
         "minimum" | "maximum" | "minimum_position" | "maximum_position" | "extrema" => {
             m = m.extrema(true)
