@@ -237,6 +237,35 @@ proptest! {
         let part = source.read(&region).unwrap();
         prop_assert_eq!(part, region.view(&full).to_owned());
     }
+
+    /// Views reuse the buffers of earlier reads: regions of changing sizes,
+    /// read one after the other, still see exactly their own voxels.
+    #[test]
+    fn successive_views_equal_slices_of_the_full_read(
+        (name, regions) in fixture_and_region().prop_flat_map(|(name, region)| {
+            let shape = fixture_shape(name);
+            (Just(name), proptest::collection::vec(region_strategy(shape), 1..4)
+                .prop_map(move |mut rest| { rest.insert(0, region.clone()); rest }))
+        })
+    ) {
+        let source = TiffSource::<u16>::open(&fixture(name)).unwrap();
+        let full = source.read(&Region::full(source.shape())).unwrap();
+        for region in regions {
+            let mut seen = None;
+            source.read_view(&region, &mut |view| {
+                seen = Some(view.to_owned());
+                Ok(())
+            }).unwrap();
+            prop_assert_eq!(seen, Some(region.view(&full).to_owned()));
+        }
+    }
+}
+
+fn fixture_shape(name: &str) -> Vec<usize> {
+    TiffSource::<u16>::open(&fixture(name))
+        .unwrap()
+        .shape()
+        .to_vec()
 }
 
 /// Writes `data` to a TiffSink region by region (chunks of `chunk`, in `order`).

@@ -23,78 +23,155 @@ pub(crate) type Partial<A> = Vec<(u64, A)>;
 pub(crate) fn scan_runs<L, A>(
     labels: &ArrayViewD<'_, L>,
     with_zero: bool,
-    mut init: impl FnMut(u64) -> A,
-    mut visit: impl FnMut(&mut A, &[usize], usize, Range<usize>),
+    init: impl FnMut(u64) -> A,
+    visit: impl FnMut(&mut A, &[usize], usize, Range<usize>),
 ) -> Partial<A>
 where
     L: LabelValue,
 {
-    let ndim = labels.ndim();
-    if ndim == 0 || labels.is_empty() {
-        return Vec::new();
+    let mut scan = RunScan::new(labels.len());
+    scan.scan(labels, with_zero, init, visit);
+    scan.finish()
+}
+
+/// A run scan of a block that arrives in consecutive slabs along its first
+/// axis: every slab's runs go to the same accumulators, in the order one scan
+/// of the whole block would visit them, so the result is that of
+/// [`scan_runs`] on the whole block while only a slab is in memory at a time.
+pub(crate) struct RunScan<A> {
+    /// Voxels of the whole block (sizes the label → slot table).
+    voxels: usize,
+    table: Option<SlotTable>,
+    next: u32,
+    accs: Vec<(u64, A)>,
+}
+
+impl<A> RunScan<A> {
+    /// An empty scan of a block of `voxels` voxels.
+    pub(crate) fn new(voxels: usize) -> Self {
+        RunScan {
+            voxels,
+            table: None,
+            next: 0,
+            accs: Vec::new(),
+        }
     }
-    let Some((min, max)) = label_range(labels) else {
-        return Vec::new();
-    };
-    let shape = labels.shape();
-    let mut table = SlotTable::new(min, max, labels.len());
-    let mut next = 0u32;
-    let mut accs: Vec<(u64, A)> = Vec::new();
-    let mut row = vec![0usize; ndim];
-    let zero = L::zero();
-    let mut scratch = Vec::new();
-    for (r, lane) in labels.rows().into_iter().enumerate() {
-        let data: &[L] = match lane.to_slice() {
-            Some(s) => s,
-            None => {
-                scratch.clear();
-                scratch.extend(lane.iter().copied());
-                &scratch
-            }
+
+    /// Scans the next slab, as [`scan_runs`] does a block (`row` and `r`
+    /// count within the slab).
+    pub(crate) fn scan<L: LabelValue>(
+        &mut self,
+        labels: &ArrayViewD<'_, L>,
+        with_zero: bool,
+        mut init: impl FnMut(u64) -> A,
+        mut visit: impl FnMut(&mut A, &[usize], usize, Range<usize>),
+    ) {
+        let ndim = labels.ndim();
+        if ndim == 0 || labels.is_empty() {
+            return;
+        }
+        let Some((min, max)) = label_range(labels) else {
+            return;
         };
-        let n = data.len();
-        let mut x = 0;
-        let mut last: Option<(L, u32)> = None;
-        while x < n {
-            let value = data[x];
-            if value == zero && !with_zero {
-                x += 1 + data[x + 1..]
-                    .iter()
-                    .position(|&v| v != zero)
-                    .unwrap_or(n - x - 1);
-                continue;
-            }
-            let start = x;
-            x += 1;
-            while x < n && data[x] == value {
-                x += 1;
-            }
-            let slot = match last {
-                Some((l, s)) if l == value => s,
-                _ => {
-                    let Some(label) = value.to_label() else {
-                        continue;
-                    };
-                    let (slot, created) = table.slot(label, &mut next);
-                    if created {
-                        accs.push((label, init(label)));
-                    }
-                    last = Some((value, slot));
-                    slot
+        let table = widened(&mut self.table, self.voxels, self.next, min, max);
+        let accs = &mut self.accs;
+        let next = &mut self.next;
+        let shape = labels.shape();
+        let mut row = vec![0usize; ndim];
+        let zero = L::zero();
+        let mut scratch = Vec::new();
+        for (r, lane) in labels.rows().into_iter().enumerate() {
+            let data: &[L] = match lane.to_slice() {
+                Some(s) => s,
+                None => {
+                    scratch.clear();
+                    scratch.extend(lane.iter().copied());
+                    &scratch
                 }
             };
-            visit(&mut accs[slot as usize].1, &row, r, start..x);
-        }
-        for axis in (0..ndim - 1).rev() {
-            row[axis] += 1;
-            if row[axis] < shape[axis] {
-                break;
+            let n = data.len();
+            let mut x = 0;
+            let mut last: Option<(L, u32)> = None;
+            while x < n {
+                let value = data[x];
+                if value == zero && !with_zero {
+                    x += 1 + data[x + 1..]
+                        .iter()
+                        .position(|&v| v != zero)
+                        .unwrap_or(n - x - 1);
+                    continue;
+                }
+                let start = x;
+                x += 1;
+                while x < n && data[x] == value {
+                    x += 1;
+                }
+                let slot = match last {
+                    Some((l, s)) if l == value => s,
+                    _ => {
+                        let Some(label) = value.to_label() else {
+                            continue;
+                        };
+                        let (slot, created) = table.slot(label, next);
+                        if created {
+                            accs.push((label, init(label)));
+                        }
+                        last = Some((value, slot));
+                        slot
+                    }
+                };
+                visit(&mut accs[slot as usize].1, &row, r, start..x);
             }
-            row[axis] = 0;
+            for axis in (0..ndim - 1).rev() {
+                row[axis] += 1;
+                if row[axis] < shape[axis] {
+                    break;
+                }
+                row[axis] = 0;
+            }
         }
     }
-    accs.sort_unstable_by_key(|(label, _)| *label);
-    accs
+
+    /// The accumulators of every label met, sorted by label.
+    pub(crate) fn finish(mut self) -> Partial<A> {
+        self.accs.sort_unstable_by_key(|(label, _)| *label);
+        self.accs
+    }
+}
+
+/// The slot table of a scan of `voxels` voxels that has handed out slots
+/// `0..next`, made or widened to hold labels `min..=max` besides those it has.
+fn widened(
+    table: &mut Option<SlotTable>,
+    voxels: usize,
+    next: u32,
+    min: u64,
+    max: u64,
+) -> &mut SlotTable {
+    let table = table.get_or_insert_with(|| SlotTable::new(min, max, voxels));
+    if let SlotTable::Dense { first, slots } = table {
+        let end = *first + slots.len() as u64 - 1;
+        if min < *first || max > end {
+            let (lo, hi) = (min.min(*first), max.max(end));
+            let mut wider = SlotTable::new(lo, hi, voxels);
+            let taken = slots.iter().enumerate().filter(|&(_, &s)| s < next);
+            match &mut wider {
+                SlotTable::Dense {
+                    first: new_first,
+                    slots: new_slots,
+                } => {
+                    for (i, &s) in taken {
+                        new_slots[(*first + i as u64 - *new_first) as usize] = s;
+                    }
+                }
+                SlotTable::Sparse(map) => {
+                    map.extend(taken.map(|(i, &s)| (*first + i as u64, s)));
+                }
+            }
+            *table = wider;
+        }
+    }
+    table
 }
 
 /// The smallest and largest non-negative label of a block, if any.

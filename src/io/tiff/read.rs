@@ -12,10 +12,12 @@ use ::tiff::decoder::ifd::Value;
 use ::tiff::decoder::{ChunkType, Decoder, DecodingResult, Limits};
 use ::tiff::tags::Tag;
 use ::tiff::ColorType;
-use ndarray::ArrayD;
+use ndarray::{ArrayD, ArrayViewD};
 
 use super::tiff_error;
-use crate::engine::{check_chunks, check_region, DataType, Element, Region, Source, VoxelSize};
+use crate::engine::{
+    check_chunks, check_region, zeroed, DataType, Element, Region, Source, VoxelSize,
+};
 use crate::error::{Error, Result};
 use crate::io::metadata::{
     shaped_description_shape, ImageJDescription, OmeDimensions, TiffVoxelTags,
@@ -26,6 +28,8 @@ type FileDecoder = Decoder<BufReader<File>>;
 
 /// Largest decoded strip or tile accepted (a whole 1 GiB plane stored as one strip still reads).
 const MAX_CHUNK_BYTES: usize = 1 << 30;
+/// Largest read buffer kept for the next read.
+const MAX_POOLED_BUFFER_BYTES: usize = 64 << 20;
 /// Largest tag value accepted (strip/tile offset tables of very large pages).
 const MAX_TAG_BYTES: usize = 256 << 20;
 
@@ -41,15 +45,18 @@ pub(super) struct Layout {
     width: usize,
     voxel_size: Option<VoxelSize>,
     format: String,
-    /// Set for ImageJ's large-stack layout: one directory, planes stored back to back.
+    /// Set when every plane is stored uncompressed in one run: ImageJ's
+    /// large-stack layout (one directory, planes back to back) or pages whose
+    /// strips lie back to back. Such planes are read straight from the file.
     contiguous: Option<Contiguous>,
 }
 
-/// Where the planes of a contiguous ImageJ stack start, and whether their
-/// bytes need swapping to the machine's order.
-#[derive(Clone, Copy, Debug)]
+/// Where every plane of an uncompressed stack starts, and whether its bytes
+/// need swapping to the machine's order.
+#[derive(Clone, Debug)]
 struct Contiguous {
-    offset: u64,
+    /// The file offset of every plane, in page order.
+    starts: Vec<u64>,
     swap: bool,
 }
 
@@ -199,7 +206,11 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
         .windows(2)
         .zip(&counts)
         .all(|(o, &c)| o[0].checked_add(c) == Some(o[1]));
-    let contiguous_start = (compression == 1 && !tiled && one_run)
+    let predictor = decoder
+        .find_tag_unsigned::<u16>(Tag::Predictor)
+        .map_err(err)?
+        .unwrap_or(1);
+    let contiguous_start = (compression == 1 && predictor == 1 && !tiled && one_run)
         .then(|| offsets.first().copied())
         .flatten();
     Ok(Page {
@@ -300,9 +311,11 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
             .flatten(),
     );
     let mut pages = 1usize;
+    let mut starts = vec![first.contiguous_start];
     while decoder.more_images() {
         decoder.next_image().map_err(|e| tiff_error(path, e))?;
         let page = page_header(path, &mut decoder, file_len)?;
+        starts.push(page.contiguous_start);
         if (page.width, page.height, page.dtype) != (first.width, first.height, first.dtype) {
             return Err(Error::unsupported(
                 path,
@@ -325,7 +338,7 @@ pub(super) fn scan(path: &Path) -> Result<(Layout, FileDecoder)> {
     let imagej_contiguous = contiguous.is_some();
     let contiguous = contiguous
         .map(|(_, c)| c)
-        .or_else(|| single_contiguous_plane(&first, pages, header));
+        .or_else(|| contiguous_pages(&first, &starts, header));
     let ndim = shape.len();
     let mut chunk_shape = vec![1; ndim];
     chunk_shape[ndim - 2] = first.chunk.0;
@@ -385,25 +398,30 @@ fn contiguous_stack(
     if offset.checked_add(bytes)? > header.len {
         return None;
     }
-    let swap = header.big_endian != cfg!(target_endian = "big");
-    Some((shape, Contiguous { offset, swap }))
+    let plane = bytes / images as u64;
+    let starts = (0..images as u64).map(|k| offset + k * plane).collect();
+    Some((shape, Contiguous::new(starts, header)))
 }
 
-/// A single uncompressed page whose strips lie back to back: any rows and
-/// columns of it are read straight from the file, without decoding whole strips.
-fn single_contiguous_plane(first: &Page, pages: usize, header: Header) -> Option<Contiguous> {
-    if pages != 1 {
-        return None;
-    }
-    let offset = first.contiguous_start?;
+/// Pages that are all uncompressed, each with its strips back to back (`starts`
+/// holds every page's first data byte): any rows and columns of them are read
+/// straight from the file, without a decoder and without decoding whole strips.
+fn contiguous_pages(first: &Page, starts: &[Option<u64>], header: Header) -> Option<Contiguous> {
     let bytes = (first.height as u64)
         .checked_mul(first.width as u64)?
         .checked_mul(first.dtype.size() as u64)?;
-    if offset.checked_add(bytes)? > header.len {
-        return None;
+    let starts = starts
+        .iter()
+        .map(|&start| start.filter(|s| s.checked_add(bytes).is_some_and(|end| end <= header.len)))
+        .collect::<Option<Vec<u64>>>()?;
+    Some(Contiguous::new(starts, header))
+}
+
+impl Contiguous {
+    fn new(starts: Vec<u64>, header: Header) -> Self {
+        let swap = header.big_endian != cfg!(target_endian = "big");
+        Contiguous { starts, swap }
     }
-    let swap = header.big_endian != cfg!(target_endian = "big");
-    Some(Contiguous { offset, swap })
 }
 
 fn imagej_has_more_axes(description: &str) -> bool {
@@ -482,6 +500,10 @@ pub struct TiffSource<T> {
     path: PathBuf,
     layout: Layout,
     pool: Mutex<Vec<PooledDecoder>>,
+    /// Read buffers of finished reads, reused by the next ones.
+    buffers: Mutex<Vec<Vec<T>>>,
+    /// The file, for the reads of uncompressed planes.
+    file: File,
     elem: PhantomData<fn() -> T>,
 }
 
@@ -520,10 +542,13 @@ impl<T: Element> TiffSource<T> {
             });
         }
         let page = layout.directories - 1;
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
         Ok(TiffSource {
             path: path.to_path_buf(),
             layout,
             pool: Mutex::new(vec![PooledDecoder { decoder, page }]),
+            buffers: Mutex::new(Vec::new()),
+            file,
             elem: PhantomData,
         })
     }
@@ -650,10 +675,10 @@ impl<T: Element> TiffSource<T> {
 }
 
 impl<T: Element> TiffSource<T> {
-    /// Reads rows × columns of `pages` of a contiguous ImageJ stack into `out`.
+    /// Reads rows × columns of `pages` of an uncompressed stack into `out`.
     fn read_contiguous(
         &self,
-        contiguous: Contiguous,
+        contiguous: &Contiguous,
         pages: &[usize],
         rows: Range<usize>,
         cols: Range<usize>,
@@ -661,8 +686,6 @@ impl<T: Element> TiffSource<T> {
     ) -> Result<()> {
         let size = T::DTYPE.size();
         let width = self.layout.width;
-        let plane = self.layout.height * width;
-        let mut file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         let bytes = bytes_mut(out).ok_or_else(|| {
             Error::Failed(format!(
                 "{}: no byte view of {}",
@@ -678,20 +701,20 @@ impl<T: Element> TiffSource<T> {
         };
         let mut target = bytes.chunks_exact_mut(run_len * size);
         for &page in pages {
+            let Some(&start) = contiguous.starts.get(page) else {
+                return Err(Error::Failed("contiguous read beyond the last page".into()));
+            };
             for &y in &runs {
-                let element = page * plane + y * width + cols.start;
-                let at = contiguous.offset + (element * size) as u64;
+                let at = start + ((y * width + cols.start) * size) as u64;
                 let Some(dst) = target.next() else {
                     return Err(Error::Failed("contiguous read overran its buffer".into()));
                 };
-                file.seek(SeekFrom::Start(at))
-                    .and_then(|_| file.read_exact(dst))
-                    .map_err(|e| match e.kind() {
-                        std::io::ErrorKind::UnexpectedEof => {
-                            Error::format(&self.path, "truncated TIFF (data ends early)")
-                        }
-                        _ => Error::io(&self.path, e),
-                    })?;
+                read_exact_at(&self.file, dst, at).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => {
+                        Error::format(&self.path, "truncated TIFF (data ends early)")
+                    }
+                    _ => Error::io(&self.path, e),
+                })?;
             }
         }
         if contiguous.swap && size > 1 {
@@ -699,6 +722,80 @@ impl<T: Element> TiffSource<T> {
         }
         Ok(())
     }
+
+    /// Reads `region` into `out`, which holds exactly `region.len()` elements.
+    fn fill(&self, region: &Region, out: &mut Vec<T>) -> Result<()> {
+        let shape = &self.layout.shape;
+        let n = shape.len();
+        if region.is_empty() {
+            return Ok(());
+        }
+        let rows = region.start()[n - 2]..region.end()[n - 2];
+        let cols = region.start()[n - 1]..region.end()[n - 1];
+        let plane_len = rows.len() * cols.len();
+        let pages = page_indices(
+            &shape[..n - 2],
+            &region.start()[..n - 2],
+            &region.shape()[..n - 2],
+        );
+        if let Some(contiguous) = &self.layout.contiguous {
+            return self.read_contiguous(contiguous, &pages, rows, cols, out);
+        }
+        let mut d = self.take_decoder(pages[0])?;
+        for (k, &page) in pages.iter().enumerate() {
+            self.read_plane(&mut d, page, rows.clone(), cols.clone(), out, k * plane_len)?;
+        }
+        self.give_back(d);
+        Ok(())
+    }
+
+    /// A buffer of `len` elements, reused from an earlier read when one is free.
+    fn take_buffer(&self, len: usize) -> Vec<T> {
+        let reused = self.buffers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match reused {
+            Some(mut buffer) => {
+                buffer.truncate(len);
+                buffer.resize(len, T::zero());
+                buffer
+            }
+            None => zeroed(len),
+        }
+    }
+
+    /// Keeps a buffer for the next read, unless it is large or enough are kept.
+    fn give_back_buffer(&self, buffer: Vec<T>) {
+        if std::mem::size_of_val(buffer.as_slice()) > MAX_POOLED_BUFFER_BYTES {
+            return;
+        }
+        let mut buffers = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+        if buffers.len() <= rayon::current_num_threads() {
+            buffers.push(buffer);
+        }
+    }
+}
+
+/// Reads exactly `buf.len()` bytes at offset `at` without moving a shared cursor.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+/// Reads exactly `buf.len()` bytes at offset `at` without moving a shared cursor.
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, at) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                at += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// The bytes of a buffer of `T`s, to decode into it directly.
@@ -747,38 +844,28 @@ impl<T: Element> Source for TiffSource<T> {
     }
 
     fn read(&self, region: &Region) -> Result<ArrayD<T>> {
-        let shape = &self.layout.shape;
-        check_region(shape, region)?;
-        let n = shape.len();
-        let mut out = vec![T::zero(); region.len()];
-        if !region.is_empty() {
-            let rows = region.start()[n - 2]..region.end()[n - 2];
-            let cols = region.start()[n - 1]..region.end()[n - 1];
-            let plane_len = rows.len() * cols.len();
-            let pages = page_indices(
-                &shape[..n - 2],
-                &region.start()[..n - 2],
-                &region.shape()[..n - 2],
-            );
-            if let Some(contiguous) = self.layout.contiguous {
-                self.read_contiguous(contiguous, &pages, rows, cols, &mut out)?;
-            } else {
-                let mut d = self.take_decoder(pages[0])?;
-                for (k, &page) in pages.iter().enumerate() {
-                    self.read_plane(
-                        &mut d,
-                        page,
-                        rows.clone(),
-                        cols.clone(),
-                        &mut out,
-                        k * plane_len,
-                    )?;
-                }
-                self.give_back(d);
-            }
-        }
+        check_region(&self.layout.shape, region)?;
+        let mut out = zeroed(region.len());
+        self.fill(region, &mut out)?;
         ArrayD::from_shape_vec(region.shape().to_vec(), out)
             .map_err(|e| Error::Failed(format!("{}: {e}", self.path.display())))
+    }
+
+    /// Reads into a buffer kept between reads (one per concurrent reader), so
+    /// that reading chunk after chunk neither allocates nor faults in fresh pages.
+    fn read_view(
+        &self,
+        region: &Region,
+        f: &mut dyn FnMut(ArrayViewD<'_, T>) -> Result<()>,
+    ) -> Result<()> {
+        check_region(&self.layout.shape, region)?;
+        let mut buffer = self.take_buffer(region.len());
+        self.fill(region, &mut buffer)?;
+        let result = ArrayViewD::from_shape(region.shape(), &buffer)
+            .map_err(|e| Error::Failed(format!("{}: {e}", self.path.display())))
+            .and_then(f);
+        self.give_back_buffer(buffer);
+        result
     }
 
     fn voxel_size(&self) -> Option<VoxelSize> {

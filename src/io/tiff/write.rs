@@ -20,7 +20,7 @@ use ::tiff::TiffResult;
 use ndarray::{ArrayViewD, Axis, Ix2};
 
 use super::tiff_error;
-use crate::engine::{check_write, DataType, Element, Region, Sink, VoxelSize};
+use crate::engine::{check_write, zeroed, DataType, Element, Region, Sink, VoxelSize};
 use crate::error::{Error, Result};
 use crate::io::metadata::{imagej_description, normalise, rational, shaped_description};
 use crate::io::{temporary_path, Compression, WriteOptions};
@@ -51,6 +51,9 @@ struct State<T> {
     next_page: usize,
     pending: BTreeMap<usize, Plane<T>>,
     failed: Option<String>,
+    /// Buffers of planes already encoded, reused for the next planes (every
+    /// voxel of a plane is written before it is encoded).
+    spare: Vec<Vec<T>>,
 }
 
 impl<T> State<T> {
@@ -220,6 +223,7 @@ impl<T: Element> TiffSink<T> {
                 next_page: 0,
                 pending: BTreeMap::new(),
                 failed: None,
+                spare: Vec::new(),
             }),
             output: Mutex::new(Output::Pending(file)),
             committed: false,
@@ -297,6 +301,11 @@ impl<T: Element> TiffSink<T> {
                     state.failed = Some(e.to_string());
                     state.pending.clear();
                     return Err(e);
+                }
+                let mut state = self.lock_state();
+                let kept = (state.spare.len() + 1) * plane_len * T::DTYPE.size();
+                if kept <= 2 * SLAB_BYTES || state.spare.is_empty() {
+                    state.spare.push(plane.data);
                 }
             }
             drop(output);
@@ -510,10 +519,13 @@ impl<T: Element> Sink for TiffSink<T> {
             let view = view
                 .into_dimensionality::<Ix2>()
                 .map_err(|e| Error::Failed(e.to_string()))?;
-            let plane = state.pending.entry(page).or_insert_with(|| Plane {
-                data: vec![T::zero(); plane_len],
-                filled: 0,
-            });
+            if !state.pending.contains_key(&page) {
+                let data = state.spare.pop().unwrap_or_else(|| zeroed(plane_len));
+                state.pending.insert(page, Plane { data, filled: 0 });
+            }
+            let Some(plane) = state.pending.get_mut(&page) else {
+                return Err(Error::Failed("TIFF plane buffer missing".into()));
+            };
             for (r, row) in view.rows().into_iter().enumerate() {
                 let dst = &mut plane.data[(y0 + r) * width + x0..][..row.len()];
                 match row.as_slice() {

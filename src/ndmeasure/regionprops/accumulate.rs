@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use ndarray::ArrayViewD;
 
-use crate::engine::Element;
+use crate::engine::{DataType, Element};
 use crate::ndmeasure::labels::LabelValue;
 use crate::ndmeasure::regionprops::extra::RegionAccumulator;
 use crate::ndmeasure::regionprops::moments::{power_sums, shift};
-use crate::ndmeasure::sparse::{merge_sorted, scan_runs, Partial};
+use crate::ndmeasure::sparse::{merge_sorted, Partial, RunScan};
 
 /// What one pass accumulates, decided from the requested properties.
 #[derive(Clone)]
@@ -182,40 +182,66 @@ pub(crate) fn merge(
     merge_sorted(a, b, |x, y| x.merge(y, plan))
 }
 
-/// Accumulates one block of labels starting at `origin`, with its intensity
-/// block (the labels' shape plus a trailing channel axis of `plan.channels`
-/// entries, C-contiguous) when the plan needs one.
-pub(crate) fn scan_block<L: LabelValue, T: Element>(
-    labels: &ArrayViewD<'_, L>,
-    intensity: Option<&[T]>,
-    origin: &[usize],
-    plan: &Plan,
-) -> Partial<RegionAcc> {
-    let row_len = labels.shape().last().copied().unwrap_or(1);
-    let channels = plan.channels.max(1);
-    let mut coords = vec![0usize; plan.ndim];
-    let mut scratch = Vec::new();
-    let mut partial = scan_runs(
-        labels,
-        false,
-        |_| RegionAcc::new(plan),
-        |acc, row, r, run| {
-            for d in 0..plan.ndim - 1 {
-                coords[d] = origin[d] + row[d];
-            }
-            let last = plan.ndim - 1;
-            coords[last] = origin[last] + run.start;
-            let values = intensity.map(|v| {
-                let start = (r * row_len + run.start) * channels;
-                &v[start..start + run.len() * channels]
-            });
-            add_run(acc, plan, &coords, run.len(), values, &mut scratch);
-        },
-    );
-    for (_, acc) in &mut partial {
-        acc.seal();
+/// Accumulates one block of labels, slab after slab along its first axis:
+/// the result equals one scan of the whole block.
+pub(crate) struct BlockScan<'p> {
+    plan: &'p Plan,
+    runs: RunScan<RegionAcc>,
+    coords: Vec<usize>,
+    scratch: Vec<f64>,
+}
+
+impl<'p> BlockScan<'p> {
+    /// An empty scan of a block of `voxels` voxels.
+    pub(crate) fn new(plan: &'p Plan, voxels: usize) -> Self {
+        BlockScan {
+            plan,
+            runs: RunScan::new(voxels),
+            coords: vec![0; plan.ndim],
+            scratch: Vec::new(),
+        }
     }
-    partial
+
+    /// Adds the next slab of labels, starting at `origin`, with its intensity
+    /// slab (the labels' shape plus a trailing channel axis of
+    /// `plan.channels` entries, C-contiguous) when the plan needs one.
+    pub(crate) fn add<L: LabelValue, T: Element>(
+        &mut self,
+        labels: &ArrayViewD<'_, L>,
+        intensity: Option<&[T]>,
+        origin: &[usize],
+    ) {
+        let plan = self.plan;
+        let row_len = labels.shape().last().copied().unwrap_or(1);
+        let channels = plan.channels.max(1);
+        let (coords, scratch) = (&mut self.coords, &mut self.scratch);
+        self.runs.scan(
+            labels,
+            false,
+            |_| RegionAcc::new(plan),
+            |acc, row, r, run| {
+                for d in 0..plan.ndim - 1 {
+                    coords[d] = origin[d] + row[d];
+                }
+                let last = plan.ndim - 1;
+                coords[last] = origin[last] + run.start;
+                let values = intensity.map(|v| {
+                    let start = (r * row_len + run.start) * channels;
+                    &v[start..start + run.len() * channels]
+                });
+                add_run(acc, plan, coords, run.len(), values, scratch);
+            },
+        );
+    }
+
+    /// The accumulators of the block, sorted by label.
+    pub(crate) fn finish(self) -> Partial<RegionAcc> {
+        let mut partial = self.runs.finish();
+        for (_, acc) in &mut partial {
+            acc.seal();
+        }
+        partial
+    }
 }
 
 /// Adds the run of `len` voxels starting at `coords` along the last axis.
@@ -303,9 +329,27 @@ fn add_run<T: Element>(
 /// products of the powers of the other axes' offsets.
 fn add_values<T: Element>(acc: &mut RegionAcc, plan: &Plan, outer: &[f64], x0: i64, values: &[T]) {
     let nch = plan.channels;
+    let exact = plan.weighted_order == 0 && small_integers::<T>() && values.len() <= EXACT_RUN;
     for (c, ch) in acc.channels.iter_mut().enumerate() {
         if ch.shift.is_nan() {
             ch.shift = values[c].as_f64();
+        }
+        if exact {
+            // The shift is one of the values: an integer.
+            let shift = ch.shift as i64;
+            let sums = if nch == 1 {
+                integer_sums(values.iter(), shift)
+            } else {
+                integer_sums(values.iter().skip(c).step_by(nch), shift)
+            };
+            if plan.stats {
+                ch.min = ch.min.min(sums.min as f64);
+                ch.max = ch.max.max(sums.max as f64);
+                ch.shifted_sum += sums.shifted as f64;
+                ch.shifted_sq += sums.shifted_sq as f64;
+            }
+            ch.sum += sums.raw as f64;
+            continue;
         }
         let (mut lo, mut hi) = (ch.min, ch.max);
         let (mut raw, mut s, mut sq) = (0.0, 0.0, 0.0);
@@ -341,6 +385,115 @@ fn add_values<T: Element>(acc: &mut RegionAcc, plan: &Plan, outer: &[f64], x0: i
                 for (m, wk) in ch.weighted[i * stride..(i + 1) * stride].iter_mut().zip(&w) {
                     *m += o * wk;
                 }
+            }
+        }
+    }
+}
+
+/// Runs of 8- or 16-bit integers up to this many values are summed in
+/// integers: every partial sum (of values, of differences and of their
+/// squares, below 2^52) is exact in `f64` too, so the sums equal the ones
+/// [`add_values`] adds up in `f64` value by value, bit for bit.
+const EXACT_RUN: usize = 1 << 20;
+
+/// Whether `T` is an 8- or 16-bit integer type.
+fn small_integers<T: Element>() -> bool {
+    matches!(
+        T::DTYPE,
+        DataType::U8 | DataType::U16 | DataType::I8 | DataType::I16
+    )
+}
+
+/// The extrema and sums of a run of integer values.
+struct IntegerSums {
+    min: i64,
+    max: i64,
+    raw: i64,
+    /// Sums of the differences to the shift and of their squares.
+    shifted: i64,
+    shifted_sq: i64,
+}
+
+fn integer_sums<'a, T: Element>(values: impl Iterator<Item = &'a T>, shift: i64) -> IntegerSums {
+    let mut sums = IntegerSums {
+        min: i64::MAX,
+        max: i64::MIN,
+        raw: 0,
+        shifted: 0,
+        shifted_sq: 0,
+    };
+    for v in values {
+        let v = v.to_i64().unwrap_or(0);
+        let d = v - shift;
+        sums.min = sums.min.min(v);
+        sums.max = sums.max.max(v);
+        sums.raw += v;
+        sums.shifted += d;
+        sums.shifted_sq += d * d;
+    }
+    sums
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{ArrayD, Axis, Slice};
+
+    use super::{BlockScan, Plan};
+
+    /// Labels that appear slab after slab, below and far above the first
+    /// slab's (the slot table widens, then turns into a hash map).
+    fn labels() -> ArrayD<u32> {
+        ArrayD::from_shape_fn(vec![7, 5, 6], |i| {
+            let v = (i[0] * 31 + i[1] * 7 + i[2] * 3) % 11;
+            match v {
+                0..=2 => 0,
+                3 if i[0] >= 3 => 1_000_000,
+                4 if i[0] >= 2 => 1,
+                v => 100 + v as u32 + 10 * i[0] as u32,
+            }
+        })
+    }
+
+    fn plan(weighted_order: usize) -> Plan {
+        Plan {
+            ndim: 3,
+            order: 3,
+            channels: 1,
+            stats: true,
+            weighted_order,
+            extras: Vec::new(),
+        }
+    }
+
+    /// The accumulators of `labels` scanned in slabs of `depth` planes, as text
+    /// (every `f64` printed exactly).
+    fn scanned<T: crate::Element>(plan: &Plan, values: &ArrayD<T>, depth: usize) -> String {
+        let labels = labels();
+        let origin = [2, 3, 4];
+        let mut scan = BlockScan::new(plan, labels.len());
+        for start in (0..labels.shape()[0]).step_by(depth) {
+            let slab = Slice::from(start..(start + depth).min(labels.shape()[0]));
+            let block = labels.slice_axis(Axis(0), slab);
+            let part = values.slice_axis(Axis(0), slab).to_owned();
+            let at = [origin[0] + start, origin[1], origin[2]];
+            scan.add(&block, part.as_slice(), &at);
+        }
+        format!("{:?}", scan.finish())
+    }
+
+    #[test]
+    fn slabs_and_integer_sums_equal_one_scan_bit_for_bit() {
+        let u16s = ArrayD::from_shape_fn(vec![7, 5, 6], |i| {
+            ((i[0] * 13 + i[1] * 5 + i[2]) % 17) as u16 * 3001
+        });
+        let f32s = u16s.mapv(f32::from);
+        for weighted_order in [0, 1, 3] {
+            let plan = plan(weighted_order);
+            let whole = scanned(&plan, &f32s, 7);
+            assert!(whole.contains("1000000"));
+            for depth in [1, 2, 3, 7] {
+                assert_eq!(scanned(&plan, &f32s, depth), whole);
+                assert_eq!(scanned(&plan, &u16s, depth), whole);
             }
         }
     }

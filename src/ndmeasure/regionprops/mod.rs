@@ -41,7 +41,7 @@ use std::sync::Arc;
 use crate::engine::{ChunkGrid, Executor, Region, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::labels::LabelValue;
-use accumulate::{merge, scan_block, Plan, RegionAcc};
+use accumulate::{merge, BlockScan, Plan, RegionAcc};
 use derive::Object;
 use image_pass::ImagePass;
 
@@ -56,6 +56,10 @@ pub use image_props::{
 pub use object_image::{map_objects, ObjectImage};
 pub use property::Property;
 pub use table::{Column, RegionTable};
+
+/// Voxels the one-pass scan reads at a time, about: a few planes, which stay
+/// in the processor's cache between reading and scanning.
+const SLAB_VOXELS: usize = 1 << 18;
 
 /// The default [`RegionProps::memory_budget`]: 256 MiB.
 const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
@@ -232,28 +236,41 @@ impl RegionProps {
         )?;
         let wants_values = plan.stats || plan.weighted_order > 0 || !plan.extras.is_empty();
         let one_pass_intensity = intensity.filter(|_| wants_values);
+        // Slabs start at multiples of the sources' native chunk depth, so
+        // that no native chunk is read twice.
+        let unit = lcm(
+            labels.chunk_shape()[0],
+            one_pass_intensity.map_or(1, |s| s.chunk_shape()[0]),
+        );
         let per_label = exec.map_reduce(
             "regionprops",
             grid.num_chunks(),
             |i| {
                 let region = grid.chunk_region(&grid.chunk_index(i));
-                let mut out = None;
-                let mut scan = |values: Option<&[S::Elem]>| {
-                    labels.read_view(&region, &mut |block| {
-                        out = Some(scan_block(&block, values, region.start(), &plan));
-                        Ok(())
-                    })
-                };
-                match one_pass_intensity {
-                    Some(source) => {
-                        source.read_view(&with_channels(&region, channels), &mut |view| {
-                            let view = view.as_standard_layout();
-                            scan(view.as_slice())
-                        })?
+                let mut scan = BlockScan::new(&plan, region.len());
+                for slab in slabs(&region, unit) {
+                    let mut read = false;
+                    let mut add = |values: Option<&[S::Elem]>| {
+                        labels.read_view(&slab, &mut |block| {
+                            scan.add(&block, values, slab.start());
+                            read = true;
+                            Ok(())
+                        })
+                    };
+                    match one_pass_intensity {
+                        Some(source) => {
+                            source.read_view(&with_channels(&slab, channels), &mut |view| {
+                                let view = view.as_standard_layout();
+                                add(view.as_slice())
+                            })?
+                        }
+                        None => add(None)?,
                     }
-                    None => scan(None)?,
+                    if !read {
+                        return Err(Error::Failed(format!("no labels read for {slab}")));
+                    }
                 }
-                out.ok_or_else(|| Error::Failed(format!("no labels read for chunk {region}")))
+                Ok(scan.finish())
             },
             |a, b| merge(a, b, &plan),
         )?;
@@ -449,6 +466,38 @@ impl RegionProps {
         }
         table
     }
+}
+
+/// Consecutive slabs of `region` along its first axis, of about
+/// [`SLAB_VOXELS`] voxels, whose boundaries are multiples of `unit`.
+fn slabs(region: &Region, unit: usize) -> impl Iterator<Item = Region> + '_ {
+    let depth = region.shape()[0];
+    let plane = region.len() / depth.max(1);
+    let unit = unit.max(1);
+    let step = (SLAB_VOXELS / plane.max(1) / unit).max(1) * unit;
+    let (start, end) = (region.start()[0], region.end()[0]);
+    let mut at = start;
+    std::iter::from_fn(move || {
+        if at >= end {
+            return None;
+        }
+        let next = ((at / step + 1) * step).min(end);
+        let mut first = region.start().to_vec();
+        let mut shape = region.shape().to_vec();
+        first[0] = at;
+        shape[0] = next - at;
+        at = next;
+        Some(Region::new(first, shape))
+    })
+}
+
+/// The least common multiple of two positive numbers.
+fn lcm(a: usize, b: usize) -> usize {
+    let (mut x, mut y) = (a.max(1), b.max(1));
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    (a.max(1) / x).saturating_mul(b.max(1))
 }
 
 /// The intensity image's region of the label region `region`: all channels.
