@@ -13,7 +13,8 @@ mod select;
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{map_overlap, ArraySource, BoundaryMode, Element, Region, Source};
+use crate::engine::{map_overlap, BoundaryMode, Element, Region, Source};
+use crate::ndfilters::view::ViewSource;
 use crate::ndfilters::Footprint;
 use crate::{Error, Result};
 
@@ -406,7 +407,8 @@ impl RankFilter {
             chunks: None,
             ..self.clone()
         };
-        let lazy = whole.lazy(ArraySource::new(image.to_owned()))?;
+        let chunks: Vec<usize> = image.shape().iter().map(|&n| n.max(1)).collect();
+        let lazy = whole.lazy(ViewSource::new(image.view(), &chunks)?)?;
         lazy.read(&Region::full(image.shape()))
     }
 
