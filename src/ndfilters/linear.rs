@@ -592,7 +592,7 @@ pub(crate) fn apply<T: Element, U: FilterOutput>(
 /// Chunks splitting `shape` over `workers` threads: slabs along axis 0 (two
 /// per worker) when it is long enough, as a filter then computes no halo
 /// twice but along axis 0; else [`split_for_workers`].
-fn slabs(shape: &[usize], workers: usize) -> Vec<usize> {
+pub(crate) fn slabs(shape: &[usize], workers: usize) -> Vec<usize> {
     let count = 2 * workers.max(1);
     match shape.first() {
         Some(&n) if shape.len() >= 2 && n >= 4 * count => {

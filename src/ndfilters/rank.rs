@@ -14,6 +14,7 @@ mod select;
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::engine::{map_overlap, BoundaryMode, Element, Region, Source};
+use crate::ndfilters::linear::slabs;
 use crate::ndfilters::view::ViewSource;
 use crate::ndfilters::Footprint;
 use crate::{Error, Result};
@@ -407,7 +408,7 @@ impl RankFilter {
             chunks: None,
             ..self.clone()
         };
-        let chunks: Vec<usize> = image.shape().iter().map(|&n| n.max(1)).collect();
+        let chunks = slabs(image.shape(), rayon::current_num_threads());
         let lazy = whole.lazy(ViewSource::new(image.view(), &chunks)?)?;
         lazy.read(&Region::full(image.shape()))
     }
