@@ -50,6 +50,19 @@ fn bench(c: &mut Criterion) {
     group.bench_function("uniform_size5_u16", |b| {
         b.iter(|| exec.install(|| uniform.apply::<u16, u16>(&u16s.view()).expect("filters")))
     });
+    // The in-memory layout: slabs along axis 0 (the default), or blocks
+    // split along axis 1 too (smaller slices, more halo).
+    for chunks in [[128, 128, 256], [64, 128, 256]] {
+        let g = GaussianFilter::new(2.0).chunks(&chunks);
+        let u = UniformFilter::new(5).chunks(&chunks);
+        let tag = format!("{}x{}x{}", chunks[0], chunks[1], chunks[2]);
+        group.bench_function(format!("gaussian_sigma2_u16_apply_{tag}"), |b| {
+            b.iter(|| exec.install(|| g.apply::<u16, u16>(&u16s.view()).expect("filters")))
+        });
+        group.bench_function(format!("uniform_size5_u16_apply_{tag}"), |b| {
+            b.iter(|| exec.install(|| u.apply::<u16, u16>(&u16s.view()).expect("filters")))
+        });
+    }
     let source = ArraySource::new(f32s.clone())
         .with_chunks(&[128; 3])
         .expect("valid chunks");

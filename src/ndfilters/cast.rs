@@ -38,7 +38,9 @@ pub trait FilterOutput: Element {
 #[inline]
 fn truncate_i32(v: f64) -> i32 {
     if v > -2_147_483_649.0 && v < 2_147_483_648.0 {
-        v as i32
+        // SAFETY: `v` is finite and truncates to a value in range. (Unlike
+        // `as`, this cast has no saturation to vectorise around.)
+        unsafe { v.to_int_unchecked::<i32>() }
     } else {
         i32::MIN
     }
@@ -48,7 +50,8 @@ fn truncate_i32(v: f64) -> i32 {
 #[inline]
 fn truncate_i64(v: f64) -> i64 {
     if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v) {
-        v as i64
+        // SAFETY: `v` is finite and truncates to a value in range.
+        unsafe { v.to_int_unchecked::<i64>() }
     } else {
         i64::MIN
     }

@@ -13,7 +13,9 @@ mod select;
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{map_overlap, ArraySource, BoundaryMode, Element, Region, Source};
+use crate::engine::{map_overlap, BoundaryMode, Element, Region, Source};
+use crate::ndfilters::linear::slabs;
+use crate::ndfilters::view::ViewSource;
 use crate::ndfilters::Footprint;
 use crate::{Error, Result};
 
@@ -406,7 +408,8 @@ impl RankFilter {
             chunks: None,
             ..self.clone()
         };
-        let lazy = whole.lazy(ArraySource::new(image.to_owned()))?;
+        let chunks = slabs(image.shape(), rayon::current_num_threads());
+        let lazy = whole.lazy(ViewSource::new(image.view(), &chunks)?)?;
         lazy.read(&Region::full(image.shape()))
     }
 

@@ -2,6 +2,8 @@
 //! for boxes, and a direct kernel for any footprint with optional additive
 //! structure values (scipy's non-flat grey morphology).
 
+use std::borrow::Cow;
+
 use ndarray::ArrayViewD;
 use rayon::prelude::*;
 
@@ -55,9 +57,9 @@ pub(crate) fn separable<T: Element, E: Extremum>(
 ) -> Result<ndarray::ArrayD<T>> {
     let padded = padded.as_standard_layout();
     let mut shape = padded.shape().to_vec();
-    let mut data: Vec<T> = match padded.as_slice() {
-        Some(s) => s.to_vec(),
-        None => padded.iter().copied().collect(),
+    let mut data: Cow<'_, [T]> = match padded.as_slice() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(padded.iter().copied().collect()),
     };
     for axis in 0..shape.len() {
         let window = footprint.mask().shape()[axis];
@@ -70,10 +72,10 @@ pub(crate) fn separable<T: Element, E: Extremum>(
             window,
             out_len: out_shape[axis],
         };
-        data = pass.run::<T, E>(&data);
+        data = Cow::Owned(pass.run::<T, E>(&data));
         shape[axis] = out_shape[axis];
     }
-    from_vec(out_shape, data)
+    from_vec(out_shape, data.into_owned())
 }
 
 /// One running pass along an axis of a C-order array seen as `outer × len × inner`:
@@ -127,10 +129,7 @@ impl Pass {
             out.par_chunks_mut(inner).enumerate().for_each(|(j, row)| {
                 row.copy_from_slice(&rows[j * inner..][..inner]);
                 for t in 1..w {
-                    let next = &rows[(j + t) * inner..][..inner];
-                    for (r, &v) in row.iter_mut().zip(next) {
-                        *r = E::pick(*r, v);
-                    }
+                    pick_into::<T, E>(row, &rows[(j + t) * inner..][..inner]);
                 }
             });
             return;
@@ -146,36 +145,82 @@ impl Pass {
                 for r in 1..n {
                     let (done, rest) = g.split_at_mut(r * inner);
                     let prev = &done[(r - 1) * inner..];
-                    for ((d, &p), &v) in rest[..inner].iter_mut().zip(prev).zip(&block[r * inner..])
-                    {
-                        *d = E::pick(p, v);
-                    }
+                    pick_of::<T, E>(&mut rest[..inner], prev, &block[r * inner..][..inner]);
                 }
                 h[(n - 1) * inner..].copy_from_slice(&block[(n - 1) * inner..]);
                 for r in (0..n - 1).rev() {
                     let (head, done) = h.split_at_mut((r + 1) * inner);
-                    for ((d, &p), &v) in head[r * inner..]
-                        .iter_mut()
-                        .zip(&done[..inner])
-                        .zip(&block[r * inner..])
-                    {
-                        *d = E::pick(p, v);
-                    }
+                    pick_of::<T, E>(
+                        &mut head[r * inner..],
+                        &done[..inner],
+                        &block[r * inner..][..inner],
+                    );
                 }
             });
         out.par_chunks_mut(inner).enumerate().for_each(|(j, row)| {
             let hs = &h[j * inner..][..inner];
             let gs = &g[(j + w - 1) * inner..][..inner];
-            for ((r, &a), &b) in row.iter_mut().zip(hs).zip(gs) {
-                *r = E::pick(a, b);
-            }
+            pick_of::<T, E>(row, hs, gs);
         });
+    }
+}
+
+/// `row[i] = E::pick(row[i], next[i])`.
+fn pick_into<T: Element, E: Extremum>(row: &mut [T], next: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2.
+        return unsafe { avx2::pick_into::<T, E>(row, next) };
+    }
+    pick_into_any::<T, E>(row, next);
+}
+
+/// [`pick_into`] for any CPU.
+#[inline(always)]
+fn pick_into_any<T: Element, E: Extremum>(row: &mut [T], next: &[T]) {
+    for (r, &v) in row.iter_mut().zip(next) {
+        *r = E::pick(*r, v);
+    }
+}
+
+/// `out[i] = E::pick(a[i], b[i])`.
+fn pick_of<T: Element, E: Extremum>(out: &mut [T], a: &[T], b: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2.
+        return unsafe { avx2::pick_of::<T, E>(out, a, b) };
+    }
+    pick_of_any::<T, E>(out, a, b);
+}
+
+/// [`pick_of`] for any CPU.
+#[inline(always)]
+fn pick_of_any<T: Element, E: Extremum>(out: &mut [T], a: &[T], b: &[T]) {
+    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+        *o = E::pick(a, b);
     }
 }
 
 /// The running extremum of one contiguous lane (van Herk/Gil-Werman): about
 /// three comparisons per element whatever the window.
 fn running_lane<T: Element, E: Extremum>(
+    lane: &[T],
+    w: usize,
+    g: &mut [T],
+    h: &mut [T],
+    out: &mut [T],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2.
+        return unsafe { avx2::running_lane::<T, E>(lane, w, g, h, out) };
+    }
+    running_lane_any::<T, E>(lane, w, g, h, out);
+}
+
+/// [`running_lane`] for any CPU.
+#[inline(always)]
+fn running_lane_any<T: Element, E: Extremum>(
     lane: &[T],
     w: usize,
     g: &mut [T],
@@ -206,6 +251,34 @@ fn running_lane<T: Element, E: Extremum>(
     }
     for (j, o) in out.iter_mut().enumerate() {
         *o = E::pick(h[j], g[j + w - 1]);
+    }
+}
+
+/// The loops above compiled for AVX2 (the same comparisons in the same
+/// order, on wider vectors: results are identical).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{Element, Extremum};
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn pick_into<T: Element, E: Extremum>(row: &mut [T], next: &[T]) {
+        super::pick_into_any::<T, E>(row, next);
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn pick_of<T: Element, E: Extremum>(out: &mut [T], a: &[T], b: &[T]) {
+        super::pick_of_any::<T, E>(out, a, b);
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn running_lane<T: Element, E: Extremum>(
+        lane: &[T],
+        w: usize,
+        g: &mut [T],
+        h: &mut [T],
+        out: &mut [T],
+    ) {
+        super::running_lane_any::<T, E>(lane, w, g, h, out);
     }
 }
 

@@ -1,0 +1,60 @@
+//! [`ViewSource`]: a borrowed in-memory array as a [`Source`], so that the
+//! in-memory forms of the filters read their input in place.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use crate::engine::{copy_block, ChunkGrid, Element, Region, Source};
+use crate::{Error, Result};
+
+/// A view of an array, in chunks of a chosen shape.
+pub(crate) struct ViewSource<'a, T> {
+    view: ArrayViewD<'a, T>,
+    chunks: Vec<usize>,
+}
+
+impl<'a, T: Element> ViewSource<'a, T> {
+    /// `view` in chunks of `chunks` (clipped to the array; every extent at least 1).
+    pub(crate) fn new(view: ArrayViewD<'a, T>, chunks: &[usize]) -> Result<Self> {
+        let grid = ChunkGrid::new(view.shape(), chunks)?;
+        Ok(ViewSource {
+            chunks: grid.chunk_shape().to_vec(),
+            view,
+        })
+    }
+
+    fn check(&self, region: &Region) -> Result<()> {
+        if region.ndim() != self.view.ndim() || !Region::full(self.view.shape()).contains(region) {
+            return Err(Error::InvalidArgument(format!(
+                "region {region} is outside the array of shape {:?}",
+                self.view.shape()
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl<T: Element> Source for ViewSource<'_, T> {
+    type Elem = T;
+
+    fn shape(&self) -> &[usize] {
+        self.view.shape()
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        &self.chunks
+    }
+
+    fn read(&self, region: &Region) -> Result<ArrayD<T>> {
+        self.check(region)?;
+        Ok(copy_block(region.view(&self.view)))
+    }
+
+    fn read_view(
+        &self,
+        region: &Region,
+        f: &mut dyn FnMut(ArrayViewD<'_, T>) -> Result<()>,
+    ) -> Result<()> {
+        self.check(region)?;
+        f(region.view(&self.view))
+    }
+}
