@@ -121,9 +121,9 @@ pub fn summarize_block<T: Element>(
     }
     let runs = local_runs(block, structure)?;
     let region = Region::new(start.to_vec(), block.shape().to_vec());
-    let first = global_first_voxels(runs.first_voxels(), &region, &strides(shape))
-        .into_iter()
-        .map(|f| f as u64)
+    let first = global_first_voxels(&runs, &region, &strides(shape))
+        .iter()
+        .map(|&f| f as u64)
         .collect();
     let mut faces = Vec::with_capacity(2 * block.ndim());
     for axis in 0..block.ndim() {
@@ -235,7 +235,12 @@ pub fn merge_blocks(
         let shape = grid.chunk_region(&grid.chunk_index(c)).shape().to_vec();
         check_summary(s, &shape, c)?;
         inner.push(Summary {
-            first: s.first.iter().map(|&f| f as usize).collect(),
+            first: s
+                .first
+                .iter()
+                .map(|&f| f as usize)
+                .collect::<Vec<_>>()
+                .into(),
             faces: s.faces.clone(),
             values: Vec::new(),
             runs: None,

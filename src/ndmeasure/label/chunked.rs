@@ -33,13 +33,14 @@ use ndarray::{ArrayViewD, Axis};
 use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::runs::{label_view, Mode, Plan, Runs};
+use crate::ndmeasure::label::scratch::Scratch;
 use crate::ndmeasure::label::{Forest, Structure};
 use crate::ndmeasure::LabelValue;
 
 /// What pass 1 keeps of a chunk.
 pub(super) struct Summary<T> {
     /// Global raster index of every local label's first voxel.
-    pub(super) first: Vec<usize>,
+    pub(super) first: Scratch<usize>,
     /// Labels on the low and high plane of every axis (index `2 axis + high`).
     pub(super) faces: Vec<Vec<u32>>,
     /// Values on the same planes, in multilabel mode.
@@ -85,18 +86,16 @@ fn label_chunk<S: Source>(
     labeled.ok_or_else(|| Error::Failed(format!("chunk {region} was not read")))
 }
 
-/// Global raster indices of a chunk's first voxels (local C-order indices
-/// into `region`, ascending), with `global` the array's strides: the start of
-/// every local row is computed once, odometer-style, then each voxel costs a
-/// division by the row length.
+/// Global raster indices of the first voxels of the labels of `runs`, the
+/// labels of chunk `region`, with `global` the array's strides: the start of
+/// every local row is computed once, odometer-style.
 pub(super) fn global_first_voxels(
-    first: &[usize],
+    runs: &Runs,
     region: &Region,
     global: &[usize],
-) -> Vec<usize> {
+) -> Scratch<usize> {
     let shape = region.shape();
     let ndim = shape.len();
-    let len = shape[ndim - 1];
     let lead = &shape[..ndim - 1];
     let rows: usize = lead.iter().product();
     let mut row_start = Vec::with_capacity(rows);
@@ -112,10 +111,7 @@ pub(super) fn global_first_voxels(
             *c = 0;
         }
     }
-    first
-        .iter()
-        .map(|&f| row_start[f / len] + f % len)
-        .collect()
+    runs.first_voxels(&row_start)
 }
 
 /// C-order strides of `shape`.
@@ -156,7 +152,7 @@ pub struct Prepared<'a, S: Source> {
     /// Global ids of chunk `c`'s local labels are `offsets[c]..offsets[c + 1]`.
     offsets: Vec<usize>,
     /// Final label of every global id.
-    final_label: Vec<usize>,
+    final_label: Scratch<usize>,
     /// Provisional runs kept from pass 1, per chunk.
     kept: Vec<Mutex<Option<Runs>>>,
     count: usize,
@@ -193,7 +189,7 @@ pub(crate) fn prepare<'a, S: Source>(
     exec.for_each("label: chunks", n, |c| {
         let region = grid.chunk_region(&grid.chunk_index(c));
         let (runs, values) = label_chunk(source, &region, structure, mode, mode.multilabel)?;
-        let first = global_first_voxels(runs.first_voxels(), &region, &global);
+        let first = global_first_voxels(&runs, &region, &global);
         let mut faces = Vec::with_capacity(2 * ndim);
         for axis in 0..ndim {
             for high in [false, true] {
@@ -250,7 +246,7 @@ pub(super) fn merge_summaries<T: Element>(
     summaries: &[Summary<T>],
     structure: &Structure,
     multilabel: bool,
-) -> Result<(Vec<usize>, Vec<usize>, usize)> {
+) -> Result<(Vec<usize>, Scratch<usize>, usize)> {
     let n = grid.num_chunks();
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0usize);
@@ -270,11 +266,15 @@ pub(super) fn merge_summaries<T: Element>(
         }
         Ok(())
     })?;
-    let parent = forest
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .roots();
-    let mut key: Vec<usize> = Vec::with_capacity(total);
+    let forest = forest.into_inner().unwrap_or_else(|p| p.into_inner());
+    // Whole planes along the first axis (slabs, or one chunk) number their
+    // labels in raster order already: the roots are ranked in id order.
+    if grid.grid_shape()[1..].iter().all(|&g| g == 1) {
+        let (final_label, count) = forest.number_in_order();
+        return Ok((offsets, final_label, count));
+    }
+    let parent = forest.roots();
+    let mut key = Scratch::<usize>::with_capacity(total);
     for s in summaries {
         key.extend_from_slice(&s.first);
     }
@@ -288,21 +288,14 @@ pub(super) fn merge_summaries<T: Element>(
         .filter(|&g| parent[g] == g)
         .map(|g| (key[g], g))
         .collect();
-    // Slabs along the first axis number their labels in raster order already.
-    let roots = if roots.windows(2).all(|w| w[0].0 < w[1].0) {
-        roots
-    } else {
-        sort_by_key(roots)
-    };
-    let count = roots.len();
-    let final_label = &mut key;
+    let roots = sort_by_key(roots);
     for (rank, &(_, g)) in roots.iter().enumerate() {
-        final_label[g] = rank + 1;
+        key[g] = rank + 1;
     }
-    drop(roots);
     for g in 0..total {
-        final_label[g] = final_label[parent[g]];
+        key[g] = key[parent[g]];
     }
+    let count = roots.len();
     Ok((offsets, key, count))
 }
 

@@ -1,13 +1,15 @@
 //! A flat union-find over dense ids, uniting towards the smaller id, so the
 //! root of every set is its smallest member.
 
+use crate::ndmeasure::label::scratch::Scratch;
+
 /// The union-find forest: `parent[x]`, every parent no larger than its child.
-pub(crate) struct Forest(Vec<usize>);
+pub(crate) struct Forest(Scratch<usize>);
 
 impl Forest {
     /// `n` singleton sets.
     pub(crate) fn new(n: usize) -> Self {
-        Forest((0..n).collect())
+        Forest(Scratch::identity(n))
     }
 
     /// The root (smallest id) of `x`'s set, halving the path on the way.
@@ -30,9 +32,30 @@ impl Forest {
         }
     }
 
-    /// The root of every id.
-    pub(crate) fn roots(mut self) -> Vec<usize> {
-        (0..self.0.len()).map(|x| self.find(x)).collect()
+    /// Labels `1..=count` numbering the sets in the order of their smallest
+    /// ids, for every id, in place, and `count`: parents precede their
+    /// children, so in id order every parent holds its label already.
+    pub(crate) fn number_in_order(mut self) -> (Scratch<usize>, usize) {
+        let mut count = 0;
+        for x in 0..self.0.len() {
+            let p = self.0[x];
+            self.0[x] = if p == x {
+                count += 1;
+                count
+            } else {
+                self.0[p]
+            };
+        }
+        (self.0, count)
+    }
+
+    /// The root of every id, in place: parents precede their children, so
+    /// in id order every parent already points at its root.
+    pub(crate) fn roots(mut self) -> Scratch<usize> {
+        for x in 0..self.0.len() {
+            self.0[x] = self.0[self.0[x]];
+        }
+        self.0
     }
 }
 
@@ -46,6 +69,16 @@ mod tests {
         forest.union(4, 2);
         forest.union(5, 4);
         forest.union(3, 1);
-        assert_eq!(forest.roots(), vec![0, 1, 2, 1, 2, 2]);
+        assert_eq!(*forest.roots(), vec![0, 1, 2, 1, 2, 2]);
+    }
+
+    #[test]
+    fn sets_are_numbered_by_smallest_id() {
+        let mut forest = Forest::new(6);
+        forest.union(4, 2);
+        forest.union(5, 4);
+        forest.union(3, 1);
+        let (labels, count) = forest.number_in_order();
+        assert_eq!((labels.to_vec(), count), (vec![1, 2, 3, 2, 3, 3], 3));
     }
 }

@@ -16,6 +16,7 @@ mod chunked;
 mod forest;
 mod lazy;
 mod runs;
+mod scratch;
 mod slabs;
 mod structure;
 

@@ -28,6 +28,7 @@ use ndarray::ArrayViewD;
 
 use crate::engine::Element;
 use crate::error::{Error, Result};
+use crate::ndmeasure::label::scratch::Scratch;
 use crate::ndmeasure::label::Structure;
 
 /// What counts as an object voxel, and when two neighbours belong together.
@@ -119,13 +120,13 @@ impl Plan {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Runs {
     /// Start and end (exclusive) of every run along its row, two entries per run.
-    bounds: Vec<u32>,
+    bounds: Scratch<u32>,
     /// Runs of row `r` are `row_ptr[r]..row_ptr[r + 1]`.
-    row_ptr: Vec<u32>,
+    row_ptr: Scratch<u32>,
     /// Label (1..=count) of every run.
-    labels: Vec<u32>,
-    /// Flat C-order index of every label's first voxel.
-    first: Vec<usize>,
+    labels: Scratch<u32>,
+    /// Number of labels.
+    count: usize,
     row_len: usize,
 }
 
@@ -141,7 +142,7 @@ pub(crate) fn label_runs<T: Element>(data: &[T], plan: &Plan, mode: Mode) -> Res
     }
     if data.is_empty() {
         return Ok(Runs {
-            row_ptr: vec![0; plan.rows + 1],
+            row_ptr: vec![0; plan.rows + 1].into(),
             row_len: plan.row_len,
             ..Runs::default()
         });
@@ -207,11 +208,11 @@ struct Bits {
     /// Words per row.
     words: usize,
     /// Foreground flags, voxel `x` of a row at bit `x % 64` of word `x / 64`.
-    fg: Vec<u64>,
+    fg: Scratch<u64>,
     /// The first voxel of every run.
-    starts: Vec<u64>,
+    starts: Scratch<u64>,
     /// Index of the first run starting in each word (= runs started before it).
-    base: Vec<u32>,
+    base: Scratch<u32>,
 }
 
 impl Bits {
@@ -241,21 +242,21 @@ fn extract_binary<'d, T: Copy + 'd>(
     rows: impl Iterator<Item = &'d [T]>,
     plan: &Plan,
     fg: impl Fn(T) -> bool + Copy,
-) -> (Vec<u32>, Vec<u32>, Bits) {
+) -> (Scratch<u32>, Scratch<u32>, Bits) {
     let len = plan.row_len;
     let words = len.div_ceil(64);
     let mut bits = Bits {
         words,
-        fg: Vec::with_capacity(plan.rows * words),
-        starts: Vec::with_capacity(plan.rows * words),
-        base: Vec::with_capacity(plan.rows * words),
+        fg: Scratch::with_capacity(plan.rows * words),
+        starts: Scratch::with_capacity(plan.rows * words),
+        base: Scratch::with_capacity(plan.rows * words),
     };
     // Room for the most runs a row can hold, reserved up front: growing the
     // vector would copy it into fresh pages at every doubling, and reserved
     // pages that are never written cost nothing.
     let most = if plan.along_row { len.div_ceil(2) } else { len };
-    let mut bounds = Vec::with_capacity(2 * most * plan.rows);
-    let mut row_ptr = Vec::with_capacity(plan.rows + 1);
+    let mut bounds = Scratch::with_capacity(2 * most * plan.rows);
+    let mut row_ptr = Scratch::with_capacity(plan.rows + 1);
     row_ptr.push(0u32);
     let mut flags = [0u8; 64];
     for row in rows {
@@ -317,10 +318,10 @@ fn extract_multi<T: Copy + PartialEq>(
     data: &[T],
     plan: &Plan,
     fg: impl Fn(T) -> bool,
-) -> (Vec<u32>, Vec<u32>) {
+) -> (Scratch<u32>, Scratch<u32>) {
     let len = plan.row_len;
-    let mut bounds = Vec::new();
-    let mut row_ptr = Vec::with_capacity(plan.rows + 1);
+    let mut bounds = Scratch::with_capacity(0);
+    let mut row_ptr = Scratch::with_capacity(plan.rows + 1);
     row_ptr.push(0u32);
     for row in data.chunks_exact(len) {
         let mut x = 0;
@@ -364,9 +365,8 @@ fn unite<T: Copy + PartialEq>(
     plan: &Plan,
     bounds: &[u32],
     row_ptr: &[u32],
-) -> Vec<u32> {
-    let nruns = row_ptr[plan.rows];
-    let mut parent: Vec<u32> = (0..nruns).collect();
+) -> Scratch<u32> {
+    let mut parent = Scratch::identity(row_ptr[plan.rows] as usize);
     let lead_shape = &plan.shape[..plan.shape.len() - 1];
     let mut coords = vec![0usize; lead_shape.len()];
     let len = plan.row_len;
@@ -473,9 +473,8 @@ fn shifted(row: &[u64], w: usize, dx: i32) -> u64 {
 /// masks (no per-run comparisons: the work is one pass over the words plus
 /// one union per touching pair of runs); returns the union-find forest
 /// (every parent index smaller than its child's).
-fn unite_bits(plan: &Plan, bits: &Bits, row_ptr: &[u32]) -> Vec<u32> {
-    let nruns = row_ptr[plan.rows];
-    let mut parent: Vec<u32> = (0..nruns).collect();
+fn unite_bits(plan: &Plan, bits: &Bits, row_ptr: &[u32]) -> Scratch<u32> {
+    let mut parent = Scratch::identity(row_ptr[plan.rows] as usize);
     let lead_shape = &plan.shape[..plan.shape.len() - 1];
     let mut coords = vec![0usize; lead_shape.len()];
     let nw = bits.words;
@@ -591,29 +590,28 @@ fn put<L: Copy>(out: &mut [L], start: usize, end: usize, value: L) {
     }
 }
 
-/// Turns the forest into labels numbered in run (= raster) order of the roots.
-fn number(mut parent: Vec<u32>, bounds: Vec<u32>, row_ptr: Vec<u32>, row_len: usize) -> Runs {
+/// Turns the forest into labels numbered in run (= raster) order of the
+/// roots, without branches: a root takes the next label, any other run its
+/// parent's, which precedes it and holds its label already.
+fn number(
+    mut parent: Scratch<u32>,
+    bounds: Scratch<u32>,
+    row_ptr: Scratch<u32>,
+    row_len: usize,
+) -> Runs {
     let mut count = 0u32;
-    // At most one label per run; the pages never written cost nothing.
-    let mut first = Vec::with_capacity(parent.len());
-    for r in 0..row_ptr.len() - 1 {
-        for j in row_ptr[r] as usize..row_ptr[r + 1] as usize {
-            let p = parent[j] as usize;
-            if p == j {
-                count += 1;
-                parent[j] = count;
-                first.push(r * row_len + bounds[2 * j] as usize);
-            } else {
-                // Parents precede their children and already hold their label.
-                parent[j] = parent[p];
-            }
-        }
+    for j in 0..parent.len() {
+        let p = parent[j];
+        let root = p == j as u32;
+        count += u32::from(root);
+        let inherited = parent[p as usize];
+        parent[j] = if root { count } else { inherited };
     }
     Runs {
         bounds,
         row_ptr,
         labels: parent,
-        first,
+        count: count as usize,
         row_len,
     }
 }
@@ -621,12 +619,25 @@ fn number(mut parent: Vec<u32>, bounds: Vec<u32>, row_ptr: Vec<u32>, row_len: us
 impl Runs {
     /// Number of labels.
     pub(crate) fn count(&self) -> usize {
-        self.first.len()
+        self.count
     }
 
-    /// Flat C-order index of the first voxel of every label (label `l` at `l - 1`).
-    pub(crate) fn first_voxels(&self) -> &[usize] {
-        &self.first
+    /// The first voxel of every label (label `l` at `l - 1`) as
+    /// `row_start[row] + x`, in one sweep over the runs without branches:
+    /// every run writes its voxel into the next label's slot, and a run that
+    /// starts that label keeps it there.
+    pub(crate) fn first_voxels(&self, row_start: &[usize]) -> Scratch<usize> {
+        let mut first = Scratch::with_capacity(self.count + 1);
+        first.resize(self.count + 1, 0);
+        let mut seen = 0usize;
+        for (r, &start) in row_start.iter().enumerate().take(self.rows()) {
+            for j in self.runs_of(r) {
+                first[seen] = start + self.bounds[2 * j] as usize;
+                seen += usize::from(self.labels[j] as usize > seen);
+            }
+        }
+        first.truncate(self.count);
+        first
     }
 
     fn rows(&self) -> usize {
@@ -681,7 +692,7 @@ impl Runs {
 
     /// Bytes held by the runs.
     pub(crate) fn heap_size(&self) -> usize {
-        4 * (self.bounds.len() + self.row_ptr.len() + self.labels.len()) + 8 * self.first.len()
+        4 * (self.bounds.len() + self.row_ptr.len() + self.labels.len())
     }
 
     /// The labels on the first (`high == false`) or last plane along `axis` of
