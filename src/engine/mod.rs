@@ -12,6 +12,7 @@ mod region;
 mod sink;
 mod source;
 mod store;
+mod view;
 
 pub(crate) use blocks::read_chunked;
 pub use blocks::{copy_block, map_blocks, MapBlocks};
@@ -28,3 +29,4 @@ pub use sink::{ArraySink, Sink};
 pub(crate) use source::{check_chunks, check_region};
 pub use source::{ArraySource, Source, VoxelSize};
 pub use store::{rechunk, store, unit_shape, Rechunked, UNIT_BUDGET};
+pub(crate) use view::ViewSource;

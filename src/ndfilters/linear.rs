@@ -33,10 +33,10 @@
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 use num_traits::Float;
 
+use crate::engine::ViewSource;
 use crate::engine::{
     map_overlap, split_for_workers, Block, BoundaryMode, DataType, Element, Region, Source,
 };
-use crate::ndfilters::view::ViewSource;
 use crate::ndfilters::FilterOutput;
 use crate::{Error, Result};
 

@@ -44,7 +44,6 @@ mod threshold;
 mod threshold_hist;
 mod threshold_local;
 mod uniform;
-mod view;
 
 pub use cast::FilterOutput;
 pub use correlate::{Convolve, Convolve1d, Correlate, Correlate1d};

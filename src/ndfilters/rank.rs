@@ -13,9 +13,9 @@ mod select;
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use crate::engine::ViewSource;
 use crate::engine::{map_overlap, BoundaryMode, Element, Region, Source};
 use crate::ndfilters::linear::slabs;
-use crate::ndfilters::view::ViewSource;
 use crate::ndfilters::Footprint;
 use crate::{Error, Result};
 

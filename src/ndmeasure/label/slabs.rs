@@ -9,7 +9,7 @@
 use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
 
-use crate::engine::{check_region, copy_block, zeroed, Element, Executor, Region, Source};
+use crate::engine::{zeroed, Element, Executor, ViewSource};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::chunked::prepare;
 use crate::ndmeasure::label::runs::Mode;
@@ -17,38 +17,6 @@ use crate::ndmeasure::label::Structure;
 
 /// Below this many voxels an image is labeled on one thread.
 const MIN_PARALLEL_VOXELS: usize = 1 << 18;
-
-/// A borrowed in-memory array as a [`Source`] that lends views of it.
-struct ViewSource<'a, T> {
-    view: ArrayViewD<'a, T>,
-    chunks: Vec<usize>,
-}
-
-impl<T: Element> Source for ViewSource<'_, T> {
-    type Elem = T;
-
-    fn shape(&self) -> &[usize] {
-        self.view.shape()
-    }
-
-    fn chunk_shape(&self) -> &[usize] {
-        &self.chunks
-    }
-
-    fn read(&self, region: &Region) -> Result<ArrayD<T>> {
-        check_region(self.shape(), region)?;
-        Ok(copy_block(region.view(&self.view)))
-    }
-
-    fn read_view(
-        &self,
-        region: &Region,
-        f: &mut dyn FnMut(ArrayViewD<'_, T>) -> Result<()>,
-    ) -> Result<()> {
-        check_region(self.shape(), region)?;
-        f(region.view(&self.view))
-    }
-}
 
 /// The slab height along axis 0 for `threads` workers, or `None` when the
 /// image is better labeled in one piece.
@@ -70,10 +38,7 @@ pub(crate) fn label_in_slabs<T: Element>(
 ) -> Result<(ArrayD<u32>, usize)> {
     let mut chunks = image.shape().to_vec();
     chunks[0] = height;
-    let source = ViewSource {
-        view: image.view(),
-        chunks: chunks.clone(),
-    };
+    let source = ViewSource::new(image.view(), &chunks)?;
     let exec = Executor::new();
     let prepared = prepare(&exec, &source, structure, mode, &chunks, usize::MAX)?;
     let count = prepared.count();

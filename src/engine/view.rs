@@ -1,10 +1,11 @@
 //! [`ViewSource`]: a borrowed in-memory array as a [`Source`], so that the
-//! in-memory forms of the filters read their input in place.
+//! in-memory forms of the operations (filters, labeling) read their input in
+//! place.
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{copy_block, ChunkGrid, Element, Region, Source};
-use crate::{Error, Result};
+use crate::engine::{check_region, copy_block, ChunkGrid, Element, Region, Source};
+use crate::Result;
 
 /// A view of an array, in chunks of a chosen shape.
 pub(crate) struct ViewSource<'a, T> {
@@ -21,16 +22,6 @@ impl<'a, T: Element> ViewSource<'a, T> {
             view,
         })
     }
-
-    fn check(&self, region: &Region) -> Result<()> {
-        if region.ndim() != self.view.ndim() || !Region::full(self.view.shape()).contains(region) {
-            return Err(Error::InvalidArgument(format!(
-                "region {region} is outside the array of shape {:?}",
-                self.view.shape()
-            )));
-        }
-        Ok(())
-    }
 }
 
 impl<T: Element> Source for ViewSource<'_, T> {
@@ -45,7 +36,7 @@ impl<T: Element> Source for ViewSource<'_, T> {
     }
 
     fn read(&self, region: &Region) -> Result<ArrayD<T>> {
-        self.check(region)?;
+        check_region(self.shape(), region)?;
         Ok(copy_block(region.view(&self.view)))
     }
 
@@ -54,7 +45,7 @@ impl<T: Element> Source for ViewSource<'_, T> {
         region: &Region,
         f: &mut dyn FnMut(ArrayViewD<'_, T>) -> Result<()>,
     ) -> Result<()> {
-        self.check(region)?;
+        check_region(self.shape(), region)?;
         f(region.view(&self.view))
     }
 }
