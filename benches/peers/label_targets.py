@@ -16,6 +16,8 @@ import numpy as np
 import tifffile, zarr, cc3d
 from skimage.data import binary_blobs
 
+from label_ratios import best  # the same best-of-n timer
+
 
 def blobs(n):
     return binary_blobs(length=n, n_dim=3, volume_fraction=0.3, blob_size_fraction=0.05, rng=0).astype(np.uint8)
@@ -25,15 +27,6 @@ def run(cmd):
     s = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return time.perf_counter() - s, out
-
-
-def best(fn, n):
-    ts = []
-    for _ in range(n):
-        s = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - s)
-    return min(ts)
 
 
 def dask_vs_cli(args, work):
