@@ -24,6 +24,15 @@ def as_input(input, what="input"):
     return a
 
 
+def region_labels(labels):
+    """A label image as ``regionprops_table``'s Rust kernel reads it: int32,
+    uint32, int64, uint64 and uint16 as they are, other integers as int64."""
+    labels = np.asarray(labels)
+    if labels.dtype not in (np.int32, np.uint32, np.int64, np.uint64, np.uint16):
+        labels = labels.astype(np.int64)
+    return np.ascontiguousarray(labels)
+
+
 def binary_structure(ndim, connectivity=1):
     """scipy.ndimage.generate_binary_structure."""
     if ndim < 1:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import _tesserae
-from ._common import as_input, is_integer, label_structure
+from ._common import as_input, is_integer, label_structure, region_labels
 
 __all__ = [
     "label", "find_objects", "sum_labels", "sum", "mean", "variance", "standard_deviation",
@@ -221,9 +221,7 @@ def regionprops_table(label_image, intensity_image=None, properties=("label", "b
     lab = np.asarray(label_image)
     if lab.dtype.kind not in "iu" and lab.dtype != np.bool_:
         raise TypeError("Non-integer label_image types are ambiguous")
-    if lab.dtype not in (np.int32, np.uint32, np.int64, np.uint64, np.uint16):
-        lab = lab.astype(np.int64)
-    lab = np.ascontiguousarray(lab)
+    lab = region_labels(lab)
     inten = None
     if intensity_image is not None:
         inten = np.asarray(intensity_image)

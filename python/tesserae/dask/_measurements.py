@@ -84,10 +84,11 @@ def _partial(values, labels, start, shape, ids, pooled, wanted, bins):
     pos, hit = _selected(labels, ids)
     out = {"count": np.bincount(pos[hit], minlength=len(ids)).astype(np.int64)}
     idx = [int(i) for i in ids]
-    if "sum" in wanted or "com" in wanted:
+    if "sum" in wanted or "com" in wanted or "variance" in wanted:
         out["sum"] = np.bincount(pos[hit], weights=values.ravel()[hit].astype(np.float64), minlength=len(ids))
     if "variance" in wanted:
-        out["mean"] = np.asarray(_tesserae.measure(values, labels, idx, "mean"), dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["mean"] = out["sum"] / out["count"]
         out["variance"] = np.asarray(_tesserae.measure(values, labels, idx, "variance"), dtype=np.float64)
     if "extrema" in wanted:
         lo, hi, plo, phi = _tesserae.measure(values, labels, idx, "extrema")

@@ -19,7 +19,7 @@ import dask.array as da
 from dask import delayed
 
 from .. import _tesserae
-from .._common import label_structure
+from .._common import label_structure, region_labels
 from ._blocks import as_dask, block_indices, block_starts, regular, start_of
 from ._measurements import (  # noqa: F401
     area, center_of_mass, extrema, histogram, labeled_comprehension, maximum, maximum_position, mean,
@@ -148,10 +148,7 @@ ONE_PASS = ("label", "area", "num_pixels", "bbox", "area_bbox", "centroid",
 
 
 def _props_block(labels, intensity, start, spacing, wanted_intensity):
-    labels = np.asarray(labels)
-    if labels.dtype not in (np.int32, np.uint32, np.int64, np.uint64, np.uint16):
-        labels = labels.astype(np.int64)
-    labels = np.ascontiguousarray(labels)
+    labels = region_labels(labels)
     props = ["label", "num_pixels", "bbox", "centroid"]
     if intensity is not None:
         intensity = np.ascontiguousarray(intensity, dtype=np.float64)

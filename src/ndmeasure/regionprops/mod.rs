@@ -236,19 +236,18 @@ impl RegionProps {
         )?;
         let wants_values = plan.stats || plan.weighted_order > 0 || !plan.extras.is_empty();
         let one_pass_intensity = intensity.filter(|_| wants_values);
-        // Slabs start at multiples of the sources' native chunk depth, so
-        // that no native chunk is read twice.
-        let unit = lcm(
-            labels.chunk_shape()[0],
-            one_pass_intensity.map_or(1, |s| s.chunk_shape()[0]),
-        );
+        // Sources stored plane by plane (TIFF) are read in slabs; sources in
+        // deeper chunks (Zarr) a chunk at a time: their chunks are decoded
+        // whole anyway, and one read per chunk measured faster.
+        let by_plane = labels.chunk_shape()[0] == 1
+            && one_pass_intensity.is_none_or(|s| s.chunk_shape()[0] == 1);
         let per_label = exec.map_reduce(
             "regionprops",
             grid.num_chunks(),
             |i| {
                 let region = grid.chunk_region(&grid.chunk_index(i));
                 let mut scan = BlockScan::new(&plan, region.len());
-                for slab in slabs(&region, unit) {
+                for slab in slabs(&region, by_plane) {
                     let mut read = false;
                     let mut add = |values: Option<&[S::Elem]>| {
                         labels.read_view(&slab, &mut |block| {
@@ -469,41 +468,22 @@ impl RegionProps {
 }
 
 /// Consecutive slabs of `region` along its first axis, of about
-/// [`SLAB_VOXELS`] voxels, whose boundaries are multiples of `unit`. Sources
-/// stored in chunks deeper than one plane (Zarr) are read whole: their
-/// chunks are decoded whole anyway, and one read per chunk measured faster.
-fn slabs(region: &Region, unit: usize) -> impl Iterator<Item = Region> + '_ {
-    let depth = region.shape()[0];
-    let plane = region.len() / depth.max(1);
-    let unit = unit.max(1);
-    let step = if unit > 1 {
-        region.end()[0].max(1)
-    } else {
-        (SLAB_VOXELS / plane.max(1)).max(1)
-    };
+/// [`SLAB_VOXELS`] voxels when `by_plane`, else the whole region.
+fn slabs(region: &Region, by_plane: bool) -> impl Iterator<Item = Region> + '_ {
     let (start, end) = (region.start()[0], region.end()[0]);
-    let mut at = start;
-    std::iter::from_fn(move || {
-        if at >= end {
-            return None;
-        }
-        let next = ((at / step + 1) * step).min(end);
+    let plane = region.len() / (end - start).max(1);
+    let step = if by_plane {
+        (SLAB_VOXELS / plane.max(1)).max(1)
+    } else {
+        (end - start).max(1)
+    };
+    (start..end).step_by(step).map(move |at| {
         let mut first = region.start().to_vec();
         let mut shape = region.shape().to_vec();
         first[0] = at;
-        shape[0] = next - at;
-        at = next;
-        Some(Region::new(first, shape))
+        shape[0] = step.min(end - at);
+        Region::new(first, shape)
     })
-}
-
-/// The least common multiple of two positive numbers.
-fn lcm(a: usize, b: usize) -> usize {
-    let (mut x, mut y) = (a.max(1), b.max(1));
-    while y != 0 {
-        (x, y) = (y, x % y);
-    }
-    (a.max(1) / x).saturating_mul(b.max(1))
 }
 
 /// The intensity image's region of the label region `region`: all channels.
