@@ -1,5 +1,6 @@
 """Block geometry helpers."""
 
+import functools
 import itertools
 
 import dask.array as da
@@ -31,3 +32,25 @@ def as_dask(image):
     if isinstance(image, da.Array):
         return image
     return da.asarray(image)
+
+
+def _at(func, starts, args, *blocks, block_id=None):
+    return func(start_of(block_id, starts), *args, *blocks)
+
+
+def per_block_array(func, arrays, *args, name):
+    """``func(start, *args, *blocks)`` on the blocks of ``arrays`` (one array
+    or a list of arrays with the same chunks) as a Dask array of objects, one
+    per block. A blockwise layer, so Dask fuses it with the layers that make
+    the blocks (a block read from Zarr is read by the task that uses it)."""
+    if isinstance(arrays, da.Array):
+        arrays = [arrays]
+    return da.map_blocks(
+        functools.partial(_at, func, block_starts(arrays[0].chunks), args), *arrays,
+        dtype=object, meta=np.empty((0,) * arrays[0].ndim, object), name=name,
+    )
+
+
+def per_block(func, arrays, *args, name):
+    """``per_block_array``'s objects as delayed objects, C order."""
+    return list(per_block_array(func, arrays, *args, name=name).to_delayed().ravel())

@@ -11,16 +11,17 @@
   ...): see ``_measurements``.
 """
 
-import functools
 
 import numpy as np
 import dask
 import dask.array as da
 from dask import delayed
+from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
 
 from .. import _tesserae
 from .._common import label_structure, region_labels
-from ._blocks import as_dask, block_indices, block_starts, regular, start_of
+from ._blocks import as_dask, block_indices, per_block, per_block_array, regular
 from ._measurements import (  # noqa: F401
     area, center_of_mass, extrema, histogram, labeled_comprehension, maximum, maximum_position, mean,
     median, minimum, minimum_position, standard_deviation, sum, sum_labels, variance,
@@ -37,20 +38,24 @@ def _input_block(block):
     return block
 
 
-def _summary(block, structure, start, shape):
-    return _tesserae.label_block_summary(_input_block(block), structure, list(start), list(shape))
+def _summarize(start, structure, shape, block):
+    block = _input_block(block)
+    return block, _tesserae.label_block_summary(block, structure, list(start), list(shape))
 
 
-def _merge(shape, chunks, structure, *summaries):
-    luts, count = _tesserae.merge_label_blocks(list(shape), list(chunks), structure, list(summaries))
+def _summary(summarized):
+    return summarized[1]
+
+
+def _merge(shape, chunks, structure, summaries):
+    luts, count = _tesserae.merge_label_blocks(list(shape), list(chunks), structure, summaries)
     if count > np.iinfo(np.int32).max:
         raise RuntimeError(f"label: {count} objects do not fit the int32 output")
     return [lut.astype(np.int32) for lut in luts], count
 
 
-def _relabel(block, structure, merged, i):
-    luts, _ = merged
-    return _tesserae.relabel_label_block(_input_block(block), structure, luts[i])
+def _relabel(summarized, structure, merged, i):
+    return _tesserae.relabel_label_block(summarized[0], structure, merged[0][i])
 
 
 def _count(merged):
@@ -59,7 +64,13 @@ def _count(merged):
 
 def label(image, structure=None, wrap_axes=None):
     """dask_image.ndmeasure.label: ``(labels, count)``, both lazy, equal to
-    scipy.ndimage.label for any chunking (labels int32)."""
+    scipy.ndimage.label for any chunking (labels int32).
+
+    One task per block reads it, keeps it and summarises it; one task merges
+    the summaries; one task per block labels the kept block again, through
+    its lookup table, on the worker that holds it (labeling a block is
+    cheaper than keeping its int32 local labels: writing 4 bytes a voxel is
+    the cost, not finding the runs). No block is read twice."""
     if wrap_axes is not None:
         raise NotImplementedError("tesserae: wrap_axes is not supported")
     image = as_dask(image)
@@ -71,24 +82,24 @@ def label(image, structure=None, wrap_axes=None):
     image = regular(image)
     shape = image.shape
     chunks = tuple(c[0] for c in image.chunks)
-    starts = block_starts(image.chunks)
     indices = block_indices(image)
-    blocks = image.to_delayed()
-    summaries = [
-        delayed(_summary, pure=True)(blocks[idx], s, start_of(idx, starts), shape) for idx in indices
-    ]
-    merged = delayed(_merge, pure=True)(shape, chunks, s, *summaries)
-    out = np.empty(image.numblocks, dtype=object)
+    summarized = per_block_array(_summarize, image, s, shape, name=f"tesserae-label-summarize-{tokenize(image, s)}")
+    token = tokenize(summarized)
+    summary, merged = f"tesserae-label-summary-{token}", f"tesserae-label-merge-{token}"
+    name, count = f"tesserae-label-{token}", f"tesserae-label-count-{token}"
+    dsk = {}
+    for idx in indices:
+        dsk[(summary, *idx)] = (_summary, (summarized.name, *idx))
+    dsk[merged] = (_merge, shape, chunks, s, [(summary, *idx) for idx in indices])
     for i, idx in enumerate(indices):
-        block_shape = tuple(image.chunks[k][j] for k, j in enumerate(idx))
-        task = delayed(_relabel, pure=True)(blocks[idx], s, merged, i)
-        out[idx] = da.from_delayed(task, shape=block_shape, dtype=np.int32)
-    labels = da.block(out.tolist())
-    count = da.from_delayed(delayed(_count, pure=True)(merged), shape=(), dtype=np.int64)
-    return labels, count
+        dsk[(name, *idx)] = (_relabel, (summarized.name, *idx), s, merged, i)
+    graph = HighLevelGraph.from_collections(name, dsk, dependencies=[summarized])
+    labels = da.Array(graph, name, image.chunks, dtype=np.int32)
+    count_graph = HighLevelGraph.from_collections(count, {(count,): (_count, merged)}, dependencies=[labels])
+    return labels, da.Array(count_graph, count, (), dtype=np.int64)
 
 
-def _boxes(block, start):
+def _boxes(start, block):
     block = np.asarray(block)
     if block.dtype == np.bool_:
         block = block.view(np.uint8)
@@ -112,12 +123,6 @@ def _merge_boxes(*parts):
     return labels[first], np.minimum.reduceat(lo, first), np.maximum.reduceat(hi, first)
 
 
-def _tree(func, parts, fan_in=8):
-    while len(parts) > 1:
-        parts = [delayed(func, pure=True)(*parts[i:i + fan_in]) for i in range(0, len(parts), fan_in)]
-    return parts[0]
-
-
 def _boxes_frame(merged, ndim):
     import pandas as pd
 
@@ -134,10 +139,8 @@ def find_objects(label_image):
     label_image = as_dask(label_image)
     if label_image.dtype.char not in np.typecodes["AllInteger"]:
         raise ValueError("find_objects only accepts integer dtype arrays")
-    starts = block_starts(label_image.chunks)
-    blocks = label_image.to_delayed()
-    parts = [delayed(_boxes, pure=True)(blocks[idx], start_of(idx, starts)) for idx in block_indices(label_image)]
-    frame = delayed(_boxes_frame, pure=True)(_tree(_merge_boxes, parts), label_image.ndim)
+    parts = per_block(_boxes, [label_image], name=f"tesserae-boxes-{tokenize(label_image)}")
+    frame = delayed(_boxes_frame, pure=True)(delayed(_merge_boxes, pure=True)(*parts), label_image.ndim)
     meta = dd.utils.make_meta([(i, object) for i in range(label_image.ndim)])
     with dask.config.set({"dataframe.convert-string": False}):
         return dd.from_delayed([frame], meta=meta, verify_meta=False)
@@ -147,7 +150,7 @@ ONE_PASS = ("label", "area", "num_pixels", "bbox", "area_bbox", "centroid",
             "intensity_mean", "intensity_min", "intensity_max")
 
 
-def _props_block(labels, intensity, start, spacing, wanted_intensity):
+def _props_block(start, spacing, wanted_intensity, labels, intensity=None):
     labels = region_labels(labels)
     props = ["label", "num_pixels", "bbox", "centroid"]
     if intensity is not None:
@@ -247,19 +250,11 @@ def regionprops_table(label_image, intensity_image=None, properties=("label", "b
         if intensity_image.shape != label_image.shape:
             raise ValueError("Label and intensity image shapes must match, except for channel (last) axis.")
         intensity_image = intensity_image.rechunk(label_image.chunks)
-        iblocks = intensity_image.to_delayed()
-    starts = block_starts(label_image.chunks)
-    lblocks = label_image.to_delayed()
-    parts = [
-        delayed(_props_block, pure=True)(
-            lblocks[idx], None if intensity_image is None else iblocks[idx],
-            start_of(idx, starts), spacing, wanted_intensity,
-        )
-        for idx in block_indices(label_image)
-    ]
-
-    merge = functools.partial(_merge_props, ndim)
-    frame = delayed(_props_frame, pure=True)(_tree(merge, parts), ndim, properties, spacing)
+    arrays = [label_image] if intensity_image is None else [label_image, intensity_image]
+    parts = per_block(_props_block, arrays, spacing, wanted_intensity,
+                      name=f"tesserae-props-{tokenize(*arrays, spacing, wanted_intensity)}")
+    merged = delayed(_merge_props, pure=True)(ndim, *parts)
+    frame = delayed(_props_frame, pure=True)(merged, ndim, properties, spacing)
     meta = _props_frame(_merge_props(ndim, _empty_table(ndim, wanted_intensity)), ndim, properties, spacing)
     return dd.from_delayed([frame], meta=pd.DataFrame(meta), verify_meta=False)
 
