@@ -6,6 +6,10 @@ scikit-image in memory: label, find_objects, regionprops_table.
 The volume is binary blobs as benches/peers/compare.py makes them
 (skimage.data.binary_blobs, volume fraction 0.3, blob size fraction 0.05,
 rng 0), written once to a Zarr store that the workers read chunk by chunk.
+The stored labels go to one Zarr store for both tesserae.dask and
+dask-image, with ``da.to_zarr``'s defaults (zarr-python 3: Zarr v3, int32,
+the input's 128^3 chunks, zstd level 0, no checksum); per 128^3 chunk, an
+uncompressed or blosc-lz4 store was not faster to write.
 The cluster has 2 worker processes with one thread each. Every timing is the
 median of --repeat runs after a warm-up run (dask-image's and
 scikit-image's slow runs: one run, no warm-up), results are checked equal before timing is reported.
