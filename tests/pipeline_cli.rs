@@ -86,6 +86,46 @@ fn the_whole_pipeline_matches_every_reference_step() {
 }
 
 #[test]
+fn in_memory_and_streaming_runs_match_the_references() {
+    // The default limit runs these small images in memory; a limit of 0
+    // streams every step through stores that are removed at the end.
+    let dir = tempfile::tempdir().unwrap();
+    for (case, clear, _) in CASES {
+        let ndim = summary(case)["shape"].as_array().unwrap().len();
+        let chunks = if ndim == 2 { "41,19" } else { "7,17,31" };
+        for limit in ["64M", "0"] {
+            let out = dir.path().join(format!("{case}-{limit}"));
+            let mut cmd = tesserae();
+            cmd.arg("pipeline")
+                .arg(input(case))
+                .args(["--chunks", chunks, "--memory-limit", limit])
+                .args(["--regionprops", "area,centroid,intensity_mean"])
+                .arg("--out")
+                .arg(&out);
+            if clear {
+                cmd.arg("--clear-border");
+            }
+            cmd.assert().success();
+            assert_eq!(
+                read::<u32>(&out.join("labels.tif")),
+                read::<u32>(&fixture(&format!("{case}_labels.tif"))),
+                "{case}, memory limit {limit}: labels"
+            );
+            assert_tables_match(
+                &std::fs::read_to_string(out.join("regionprops.csv")).unwrap(),
+                &std::fs::read_to_string(fixture(&format!("{case}_regionprops.csv"))).unwrap(),
+            );
+            let mut left: Vec<_> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            assert_eq!(left, ["labels.tif", "preview.png", "regionprops.csv"]);
+        }
+    }
+}
+
+#[test]
 fn a_given_threshold_and_the_default_steps() {
     // Otsu's threshold of the smoothed nuclei2d is 76 (scikit-image): giving it
     // by value reproduces the same labels; with defaults the steps folder is removed.
@@ -144,6 +184,8 @@ fn bad_requests_are_refused_with_exit_code_2() {
         vec!["--regionprops", "area,volume_of_nonsense"],
         vec!["--spacing", "1,1,1"],
         vec!["--chunks", "0,5"],
+        vec!["--memory-limit", "4X"],
+        vec!["--memory-limit", "lots"],
     ] {
         tesserae()
             .arg("pipeline")

@@ -2,6 +2,7 @@
 //! complement for large objects, and keeping the largest objects.
 
 use ndarray::{ArrayD, ArrayViewD, Zip};
+use num_traits::Zero;
 
 use crate::engine::{store, Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
@@ -221,19 +222,37 @@ impl RemoveObjects {
         if let Some(chunks) = &self.chunks {
             label = label.chunks(chunks);
         }
-        let labels = label.prepare(exec, mask)?.into_source()?;
-        let sizes = object_sizes_chunked(exec, &labels, None)?;
+        let prepared = label.prepare(exec, mask)?;
+        let sizes: Vec<(u64, u64)> = prepared
+            .object_sizes(exec)?
+            .into_iter()
+            .enumerate()
+            .skip(1)
+            .map(|(l, n)| (l as u64, n))
+            .collect();
         let removed = self.removal_map(&sizes)?;
-        let grid = crate::ChunkGrid::new(labels.shape(), labels.chunk_shape())?;
+        let mut gone = vec![false; sizes.len() + 1];
+        for (l, _) in removed.iter() {
+            gone[l as usize] = true;
+        }
+        let grid = prepared.grid();
         let sink_ref = &*sink;
         exec.for_each("remove objects", grid.num_chunks(), |c| {
             let region = grid.chunk_region(&grid.chunk_index(c));
-            let ids = labels.read(&region)?;
-            let values = mask.read(&region)?;
-            sink_ref.write(
-                &region,
-                zero_removed(&values.view(), &ids.view(), &removed).view(),
-            )
+            let mut keep = vec![false; region.len()];
+            prepared.write_chunk_with(c, &mut keep, false, |l| !gone[l])?;
+            let mut values = mask.read(&region)?;
+            Zip::from(&mut values)
+                .and(
+                    &ArrayViewD::from_shape(region.shape(), &keep[..])
+                        .map_err(|e| Error::Failed(format!("chunk {region}: {e}")))?,
+                )
+                .for_each(|v, &k| {
+                    if !k {
+                        *v = S::Elem::zero();
+                    }
+                });
+            sink_ref.write(&region, values.view())
         })?;
         sink.commit()?;
         Ok(removed.len())

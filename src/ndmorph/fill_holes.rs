@@ -10,8 +10,6 @@
 //! planes (only chunks on the array's border are visited), then write every
 //! chunk: foreground, or background whose label is not on the border.
 
-use std::collections::HashSet;
-
 use ndarray::{ArrayD, ArrayViewD};
 use num_traits::Zero;
 
@@ -154,38 +152,31 @@ impl FillHoles {
         let open: Vec<bool> = (0..ndim)
             .map(|k| structure.offsets().iter().any(|o| o[k] != 0))
             .collect();
-        let border_chunks: Vec<usize> = (0..grid.num_chunks())
-            .filter(|&c| {
+        // The final labels on those planes, from the chunks on the array's border.
+        let faces: Vec<(usize, usize, bool)> = (0..grid.num_chunks())
+            .flat_map(|c| {
                 let region = grid.chunk_region(&grid.chunk_index(c));
-                (0..ndim).any(|k| {
-                    open[k]
-                        && (region.start()[k] == 0
-                            || region.start()[k] + region.shape()[k] == shape[k])
+                let open = &open;
+                let shape = &shape;
+                (0..ndim).flat_map(move |k| {
+                    let low = open[k] && region.start()[k] == 0;
+                    let high = open[k] && region.start()[k] + region.shape()[k] == shape[k];
+                    [(c, k, false, low), (c, k, true, high)]
+                        .into_iter()
+                        .filter(|f| f.3)
+                        .map(|(c, k, h, _)| (c, k, h))
                 })
             })
             .collect();
         let touching = exec
             .map_reduce(
                 "fill holes: border",
-                border_chunks.len(),
+                faces.len(),
                 |i| {
-                    let c = border_chunks[i];
-                    let region = grid.chunk_region(&grid.chunk_index(c));
-                    let mut labels = vec![0u32; region.len()];
-                    prepared.write_chunk_into(c, &mut labels)?;
-                    let labels = ArrayViewD::from_shape(region.shape(), &labels[..])
-                        .map_err(|e| Error::Failed(format!("chunk {region}: {e}")))?;
-                    let mut found = HashSet::new();
-                    for (index, &l) in labels.indexed_iter() {
-                        if l != 0
-                            && (0..ndim).any(|k| {
-                                let at = region.start()[k] + index[k];
-                                open[k] && (at == 0 || at + 1 == shape[k])
-                            })
-                        {
-                            found.insert(l);
-                        }
-                    }
+                    let (c, axis, high) = faces[i];
+                    let mut found = prepared.face_labels(c, axis, high)?;
+                    found.sort_unstable();
+                    found.dedup();
                     Ok(found)
                 },
                 |mut a, b| {
@@ -194,15 +185,15 @@ impl FillHoles {
                 },
             )?
             .unwrap_or_default();
+        let mut escapes = vec![false; prepared.count() + 1];
+        for l in touching {
+            escapes[l] = true;
+        }
         let sink_ref = &*sink;
         exec.for_each("fill holes: write", grid.num_chunks(), |c| {
             let region = grid.chunk_region(&grid.chunk_index(c));
-            let mut labels = vec![0u32; region.len()];
-            prepared.write_chunk_into(c, &mut labels)?;
-            let filled: Vec<u8> = labels
-                .iter()
-                .map(|&l| u8::from(l == 0 || !touching.contains(&l)))
-                .collect();
+            let mut filled = vec![0u8; region.len()];
+            prepared.write_chunk_with(c, &mut filled, 1, |l| u8::from(!escapes[l]))?;
             let view = ArrayViewD::from_shape(region.shape(), &filled[..])
                 .map_err(|e| Error::Failed(format!("chunk {region}: {e}")))?;
             sink_ref.write(&region, view)

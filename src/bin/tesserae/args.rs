@@ -59,6 +59,29 @@ pub fn sizes(text: &str) -> Result<Sizes, String> {
         .map(Sizes)
 }
 
+/// Parses a byte count: an integer, optionally followed by K, M, G or T
+/// (powers of 1024), such as `4G` or `512M`.
+pub fn bytes(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let (digits, unit) = match trimmed.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&trimmed[..i], c.to_ascii_uppercase()),
+        _ => (trimmed, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        'T' => 40,
+        _ => return Err(format!("'{text}': the unit must be K, M, G or T")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .ok_or_else(|| format!("'{text}': expected a byte count such as 4G or 512M"))
+}
+
 /// The chunk shape a command works in: the one given (validated against the
 /// image), or about 16 MiB per chunk aligned to the source's native chunks and
 /// split so that every worker of `exec` has at least two chunks.

@@ -7,25 +7,33 @@
 //! --threshold otsu --fill-holes --remove-small 30 --connectivity 1
 //! --regionprops area,centroid,intensity_mean`.
 //!
-//! Steps stream through sources and Zarr stores in a steps folder (removed at
+//! When the steps fit `--memory-limit` (about `2 × image + 6` bytes per
+//! voxel) the image is read once and every step's output stays in memory.
+//! Otherwise steps stream through Zarr stores in a steps folder (removed at
 //! the end unless `--keep-steps`), so memory stays at a few chunks per worker:
 //! the gaussian is computed once into a store; the threshold is a reduction
-//! over it and the mask a lazy comparison; hole filling, object removal and
-//! border clearing each label their input chunked (two passes) and write the
-//! next store; labeling writes the final labels; regionprops accumulates per
-//! label in one pass plus per-object boxes. Only the preview holds a whole
-//! plane (one z-plane of the image and of the labels).
+//! over it and the mask a comparison; hole filling, object removal and border
+//! clearing each label their input chunked and write the next store; labeling
+//! writes the final labels; regionprops accumulates per label in one pass
+//! plus per-object boxes. Either way, every step is chunked on the engine and
+//! the results are the same.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
+
+use ndarray::ArrayViewD;
 
 use tesserae::io::png::{self, PlaneChoice, Preview};
 use tesserae::io::{self, Compression, WriteOptions};
 use tesserae::labels::{ClearBorder, RemoveObjects};
 use tesserae::ndfilters::{above, FilterOutput, GaussianFilter, Threshold, ThresholdMethod};
-use tesserae::ndmeasure::{Connectivity, Label, LabelValue, RegionProps};
+use tesserae::ndmeasure::{Connectivity, Label, LabelValue, Prepared, RegionProps};
 use tesserae::ndmorph::FillHoles;
-use tesserae::{store, with_dtype, Error, Executor, Result, Sink, Source, VoxelSize};
+use tesserae::{
+    store, with_dtype, ArraySink, ArraySource, Element, Error, Executor, Region, Result, Sink,
+    Source, VoxelSize,
+};
 
 use crate::args;
 use crate::table::Table;
@@ -79,6 +87,11 @@ pub struct Args {
     /// Keep every step's output in DIR/steps/ (smoothed, mask, filled, cleaned, cleared .zarr).
     #[arg(long)]
     keep_steps: bool,
+    /// Run the steps in memory when they need at most this much (bytes, or with a
+    /// K, M, G or T suffix, powers of 1024); larger images stream through Zarr
+    /// stores in the output folder, a few chunks per worker. 0 always streams.
+    #[arg(long, default_value = "4G", value_parser = args::bytes)]
+    memory_limit: u64,
     /// Replace outputs that exist.
     #[arg(long)]
     overwrite: bool,
@@ -145,7 +158,10 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
     RegionProps::new().properties(&names)?;
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     let outputs = Outputs::new(&args)?;
-    let steps = Steps::new(&args.out, args.keep_steps)?;
+    let voxels: usize = info.shape.iter().product();
+    let in_memory =
+        !args.keep_steps && (working_set(voxels, info.dtype.size()) as u64) <= args.memory_limit;
+    let steps = Steps::new(&args.out, args.keep_steps, in_memory)?;
     with_dtype!(info.dtype, T => segment::<T>(&args, &names, &outputs, &steps, exec))
 }
 
@@ -178,34 +194,52 @@ impl Outputs {
     }
 }
 
-/// The folder of intermediate stores: DIR/steps (kept) or a hidden one removed on drop.
+/// Where the steps' outputs live: in memory when the pipeline's working set
+/// fits the memory limit, else Zarr stores in a steps folder (DIR/steps when
+/// kept, a hidden folder removed on drop otherwise).
 struct Steps {
     dir: PathBuf,
     keep: bool,
+    in_memory: bool,
 }
 
 impl Steps {
-    fn new(out: &Path, keep: bool) -> Result<Steps> {
+    fn new(out: &Path, keep: bool, in_memory: bool) -> Result<Steps> {
         let dir = if keep {
             out.join("steps")
         } else {
             out.join(format!(".steps-{}", std::process::id()))
         };
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        Ok(Steps { dir, keep })
+        if !in_memory {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
+        Ok(Steps {
+            dir,
+            keep,
+            in_memory,
+        })
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(format!("{name}.zarr"))
-    }
-
-    /// A new uncompressed store for a step (compression would only cost time here).
-    fn create<T: tesserae::Element>(
+    /// Runs one step writing into a new sink, then opens what it wrote: an
+    /// array in memory, or an uncompressed Zarr store (zstd when kept).
+    fn run<T: Element, R>(
         &self,
         name: &str,
         shape: &[usize],
         chunks: &[usize],
-    ) -> Result<Box<dyn Sink<Elem = T>>> {
+        step: impl FnOnce(&mut Box<dyn Sink<Elem = T>>) -> Result<R>,
+    ) -> Result<(Box<dyn Source<Elem = T>>, R)> {
+        if self.in_memory {
+            let array = Arc::new(ArraySink::<T>::new(shape).with_chunks(chunks)?);
+            let mut sink: Box<dyn Sink<Elem = T>> = Box::new(Shared(Arc::clone(&array)));
+            let result = step(&mut sink)?;
+            drop(sink);
+            let array = Arc::into_inner(array)
+                .ok_or_else(|| Error::Failed(format!("step {name} kept its output")))?;
+            let source = ArraySource::new(array.into_array()).with_chunks(chunks)?;
+            return Ok((Box::new(Held(source)), result));
+        }
+        let path = self.dir.join(format!("{name}.zarr"));
         let options = WriteOptions {
             overwrite: true,
             compression: Some(if self.keep {
@@ -215,16 +249,79 @@ impl Steps {
             }),
             ..WriteOptions::default()
         };
-        io::create::<T>(&self.path(name), shape, chunks, &options)
+        let mut sink = io::create::<T>(&path, shape, chunks, &options)?;
+        let result = step(&mut sink)?;
+        drop(sink);
+        Ok((io::open::<T>(&path)?, result))
     }
 }
 
 impl Drop for Steps {
     fn drop(&mut self) {
-        if !self.keep {
+        if !self.keep && !self.in_memory {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// An in-memory step's sink, shared with [`Steps::run`], which takes the
+/// array back once the step is done.
+struct Shared<T>(Arc<ArraySink<T>>);
+
+impl<T: Element> Sink for Shared<T> {
+    type Elem = T;
+
+    fn shape(&self) -> &[usize] {
+        self.0.shape()
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        self.0.chunk_shape()
+    }
+
+    fn write(&self, region: &Region, data: ArrayViewD<'_, T>) -> Result<()> {
+        self.0.write(region, data)
+    }
+
+    fn write_rows(
+        &self,
+        region: &Region,
+        fill: &mut dyn FnMut(usize, &mut [T]),
+    ) -> Option<Result<()>> {
+        self.0.write_rows(region, fill)
+    }
+
+    /// Writes to an array are complete when they return.
+    fn commit(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An in-memory step's output, read as contiguous copies of the regions asked
+/// for: the kernels downstream run fastest over contiguous blocks.
+struct Held<T>(ArraySource<T>);
+
+impl<T: Element> Source for Held<T> {
+    type Elem = T;
+
+    fn shape(&self) -> &[usize] {
+        self.0.shape()
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        self.0.chunk_shape()
+    }
+
+    fn read(&self, region: &Region) -> Result<ndarray::ArrayD<T>> {
+        self.0.read(region)
+    }
+}
+
+/// Bytes per voxel the in-memory steps hold at most at once: the image and
+/// the smoothed image, two masks, and the labels with the image while
+/// measuring.
+fn working_set(voxels: usize, elem: usize) -> usize {
+    voxels.saturating_mul(2 * elem + 2 + 4)
 }
 
 /// Prints one step's line: its name, the time it took and what it did.
@@ -243,23 +340,30 @@ fn segment<T: FilterOutput>(
     exec: &Executor,
 ) -> Result<()> {
     let total = Instant::now();
-    let image = io::open::<T>(&args.image)?;
-    let shape = image.shape().to_vec();
-    let chunks = args::chunks_for(&*image, args.chunks.as_ref(), exec)?;
+    let file = io::open::<T>(&args.image)?;
+    let shape = file.shape().to_vec();
+    let chunks = args::chunks_for(&*file, args.chunks.as_ref(), exec)?;
     let connectivity = Connectivity::Axes(args.connectivity);
+    let voxel_size = file.voxel_size();
+    let image: Box<dyn Source<Elem = T>> = if steps.in_memory {
+        let array = ArraySource::new(file.read(&Region::full(&shape))?).with_chunks(&chunks)?;
+        Box::new(Held(array))
+    } else {
+        file
+    };
 
-    // gaussian: computed once into a store (the threshold and the mask both read it).
+    // gaussian: computed once (the threshold and the mask both read it).
     let started = Instant::now();
     let smoothed: Box<dyn Source<Elem = T>> = if args.gaussian > 0.0 {
         let lazy = GaussianFilter::new(args.gaussian)
             .chunks(&chunks)
             .lazy::<_, T>(tesserae::rechunk(&image, &chunks)?)?;
-        let mut sink = steps.create::<T>("smoothed", &shape, &chunks)?;
-        store(exec, &lazy, &mut sink)?;
+        let (smoothed, ()) =
+            steps.run("smoothed", &shape, &chunks, |sink| store(exec, &lazy, sink))?;
         report("gaussian", started, &format!("sigma {}", args.gaussian));
-        io::open::<T>(&steps.path("smoothed"))?
+        smoothed
     } else {
-        io::open::<T>(&args.image)?
+        Box::new(tesserae::rechunk(&image, &chunks)?)
     };
 
     // threshold: a reduction over the smoothed image, then the mask smoothed > t.
@@ -271,33 +375,32 @@ fn segment<T: FilterOutput>(
             m.name().to_string(),
         ),
     };
-    let mut mask_sink = steps.create::<u8>("mask", &shape, &chunks)?;
-    store(
-        exec,
-        &above(tesserae::rechunk(&smoothed, &chunks)?, t)?,
-        &mut mask_sink,
-    )?;
+    let (mut current, ()) = steps.run("mask", &shape, &chunks, |sink| {
+        store(
+            exec,
+            &above(tesserae::rechunk(&smoothed, &chunks)?, t)?,
+            sink,
+        )
+    })?;
+    drop(smoothed);
     report("threshold", started, &format!("{how} threshold {t}"));
-    let mut current = steps.path("mask");
 
     if args.fill_holes || !args.no_fill_holes {
         let started = Instant::now();
-        let mask = io::open::<u8>(&current)?;
-        let mut sink = steps.create::<u8>("filled", &shape, &chunks)?;
-        FillHoles::new()
-            .chunks(&chunks)
-            .run(exec, &mask, &mut sink)?;
+        (current, ()) = steps.run("filled", &shape, &chunks, |sink| {
+            FillHoles::new().chunks(&chunks).run(exec, &current, sink)
+        })?;
         report("fill-holes", started, "holes filled");
-        current = steps.path("filled");
     }
     if args.remove_small > 0 {
         let started = Instant::now();
-        let mask = io::open::<u8>(&current)?;
-        let mut sink = steps.create::<u8>("cleaned", &shape, &chunks)?;
-        let removed = RemoveObjects::small(args.remove_small)
-            .connectivity(connectivity)
-            .chunks(&chunks)
-            .run_mask(exec, &mask, &mut sink)?;
+        let removed;
+        (current, removed) = steps.run("cleaned", &shape, &chunks, |sink| {
+            RemoveObjects::small(args.remove_small)
+                .connectivity(connectivity)
+                .chunks(&chunks)
+                .run_mask(exec, &current, sink)
+        })?;
         report(
             "remove-small",
             started,
@@ -306,21 +409,20 @@ fn segment<T: FilterOutput>(
                 args.remove_small
             ),
         );
-        current = steps.path("cleaned");
     }
     if args.clear_border {
         let started = Instant::now();
-        let mask = io::open::<u8>(&current)?;
-        let mut sink = steps.create::<u8>("cleared", &shape, &chunks)?;
-        let cleared = ClearBorder::<u8>::new()
-            .chunks(&chunks)
-            .run(exec, &mask, &mut sink)?;
+        let cleared;
+        (current, cleared) = steps.run("cleared", &shape, &chunks, |sink| {
+            ClearBorder::<u8>::new()
+                .chunks(&chunks)
+                .run(exec, &current, sink)
+        })?;
         report(
             "clear-border",
             started,
             &format!("{cleared} objects touching the border removed"),
         );
-        current = steps.path("cleared");
     }
 
     // label: the final label image, u32 unless the objects need u64.
@@ -328,51 +430,58 @@ fn segment<T: FilterOutput>(
     let spacing = match &args.spacing {
         Some(args::Sizes(s)) => Some(VoxelSize::new(
             s.clone(),
-            image.voxel_size().and_then(|v| v.unit().map(String::from)),
+            voxel_size.as_ref().and_then(|v| v.unit().map(String::from)),
         )),
-        None => image.voxel_size(),
+        None => voxel_size,
     };
-    let options = WriteOptions {
-        overwrite: args.overwrite,
-        voxel_size: spacing.clone(),
-        ..WriteOptions::default()
-    };
-    let mask = io::open::<u8>(&current)?;
     let prepared = Label::new(connectivity)
         .chunks(&chunks)
-        .prepare(exec, &mask)?;
-    let count = if u32::try_from(prepared.count()).is_ok() {
-        let mut sink = io::create::<u32>(&outputs.labels, &shape, &chunks, &options)?;
-        prepared.write(exec, &mut sink)?
+        .prepare(exec, &current)?;
+    let count = prepared.count();
+    let measured = if u32::try_from(count).is_ok() {
+        let labels = write_labels::<_, u32>(
+            prepared,
+            &shape,
+            &chunks,
+            spacing.as_ref(),
+            args,
+            outputs,
+            steps,
+            exec,
+        )?;
+        report("label", started, &format!("{count} objects"));
+        measure::<T, u32>(
+            &*image,
+            &*labels,
+            names,
+            spacing.as_ref(),
+            &chunks,
+            outputs,
+            exec,
+        )?
     } else {
-        let mut sink = io::create::<u64>(&outputs.labels, &shape, &chunks, &options)?;
-        prepared.write(exec, &mut sink)?
+        let labels = write_labels::<_, u64>(
+            prepared,
+            &shape,
+            &chunks,
+            spacing.as_ref(),
+            args,
+            outputs,
+            steps,
+            exec,
+        )?;
+        report("label", started, &format!("{count} objects"));
+        measure::<T, u64>(
+            &*image,
+            &*labels,
+            names,
+            spacing.as_ref(),
+            &chunks,
+            outputs,
+            exec,
+        )?
     };
-    report("label", started, &format!("{count} objects"));
-
-    let started = Instant::now();
-    let rows = if count <= u32::MAX as usize {
-        measure::<T, u32>(&args.image, names, spacing.as_ref(), &chunks, outputs, exec)?
-    } else {
-        measure::<T, u64>(&args.image, names, spacing.as_ref(), &chunks, outputs, exec)?
-    };
-    report("regionprops", started, &format!("{rows} rows"));
-
-    let started = Instant::now();
-    let choice = PlaneChoice::Middle;
-    let plane = png::plane(&*io::open::<T>(&args.image)?, choice)?;
-    if count <= u32::MAX as usize {
-        let labels = png::plane(&*io::open::<u32>(&outputs.labels)?, choice)?;
-        Preview::new().write(&plane.view(), Some(&labels.view()), &outputs.preview)?;
-    } else {
-        let labels = png::plane(&*io::open::<u64>(&outputs.labels)?, choice)?;
-        Preview::new().write(&plane.view(), Some(&labels.view()), &outputs.preview)?;
-    }
-    report(
-        "preview",
-        started,
-        &crate::preview::describe(&shape, choice),
-    );
+    let rows = measured;
     report("total", total, "all steps");
 
     crate::progress::wrote(&outputs.labels, &shape, count_dtype(count), &chunks);
@@ -384,6 +493,39 @@ fn segment<T: FilterOutput>(
     Ok(())
 }
 
+/// Writes the final labels to the labels file and returns them as a source:
+/// held in memory and written from there for in-memory steps, else read back
+/// from the file.
+#[allow(clippy::too_many_arguments)]
+fn write_labels<S: Source, L: LabelValue>(
+    prepared: Prepared<'_, S>,
+    shape: &[usize],
+    chunks: &[usize],
+    spacing: Option<&VoxelSize>,
+    args: &Args,
+    outputs: &Outputs,
+    steps: &Steps,
+    exec: &Executor,
+) -> Result<Box<dyn Source<Elem = L>>> {
+    let options = WriteOptions {
+        overwrite: args.overwrite,
+        voxel_size: spacing.cloned(),
+        ..WriteOptions::default()
+    };
+    let mut sink = io::create::<L>(&outputs.labels, shape, chunks, &options)?;
+    if steps.in_memory {
+        let mut array = ArraySink::<L>::new(shape).with_chunks(chunks)?;
+        prepared.write(exec, &mut array)?;
+        let labels = Held(ArraySource::new(array.into_array()).with_chunks(chunks)?);
+        store(exec, &labels, &mut sink)?;
+        Ok(Box::new(labels))
+    } else {
+        prepared.write(exec, &mut sink)?;
+        drop(sink);
+        io::open::<L>(&outputs.labels)
+    }
+}
+
 fn count_dtype(count: usize) -> tesserae::DataType {
     if count <= u32::MAX as usize {
         tesserae::DataType::U32
@@ -393,26 +535,38 @@ fn count_dtype(count: usize) -> tesserae::DataType {
 }
 
 /// Writes the regionprops table of the labels, with the input image as the
-/// intensity image; returns its rows.
+/// intensity image, then the preview of the middle plane; returns the rows.
 fn measure<T: FilterOutput, L: LabelValue>(
-    image: &Path,
+    image: &dyn Source<Elem = T>,
+    labels: &dyn Source<Elem = L>,
     names: &[String],
     spacing: Option<&VoxelSize>,
     chunks: &[usize],
     outputs: &Outputs,
     exec: &Executor,
 ) -> Result<usize> {
-    let labels = io::open::<L>(&outputs.labels)?;
-    let intensity = io::open::<T>(image)?;
+    let started = Instant::now();
     let mut props = RegionProps::new().properties(names)?.chunks(chunks);
     if let Some(spacing) = spacing {
         props = props.spacing(spacing.size());
     }
-    let table = props.run(exec, &*labels, Some(&*intensity))?;
+    let table = props.run(exec, labels, Some(image))?;
     let mut out = Table::create(Some(&outputs.table), true, table.names())?;
     for row in 0..table.len() {
         out.row(&table.row_text(row))?;
     }
     out.finish()?;
+    report("regionprops", started, &format!("{} rows", table.len()));
+
+    let started = Instant::now();
+    let choice = PlaneChoice::Middle;
+    let plane = png::plane(image, choice)?;
+    let labels = png::plane(labels, choice)?;
+    Preview::new().write(&plane.view(), Some(&labels.view()), &outputs.preview)?;
+    report(
+        "preview",
+        started,
+        &crate::preview::describe(image.shape(), choice),
+    );
     Ok(table.len())
 }

@@ -424,6 +424,19 @@ impl<S: Source> Prepared<'_, S> {
     /// shape), relabeling the chunk when its runs were not kept. The caller
     /// checked that the count fits `u32`.
     pub(crate) fn write_chunk_into(&self, c: usize, out: &mut [u32]) -> Result<()> {
+        self.write_chunk_with(c, out, 0, |l| l as u32)
+    }
+
+    /// Writes chunk `c` into `out` (C order, the chunk's shape) as
+    /// `map(final label)` on its objects and `background` elsewhere,
+    /// relabeling the chunk when its runs were not kept.
+    pub(crate) fn write_chunk_with<L: Copy>(
+        &self,
+        c: usize,
+        out: &mut [L],
+        background: L,
+        map: impl Fn(usize) -> L,
+    ) -> Result<()> {
         let region = self.grid.chunk_region(&self.grid.chunk_index(c));
         let kept = lock(&self.kept[c]).take();
         let runs = match kept {
@@ -431,8 +444,57 @@ impl<S: Source> Prepared<'_, S> {
             None => label_chunk(self.source, &region, &self.structure, self.mode, false)?.0,
         };
         let lut = &self.final_label[self.offsets[c]..self.offsets[c + 1]];
-        runs.write(out, 0, |l| lut[l as usize - 1] as u32);
+        runs.write(out, background, |l| map(lut[l as usize - 1]));
         Ok(())
+    }
+
+    /// The number of voxels of every object, label `l` at index `l` (index 0,
+    /// the background, holds 0). Kept runs stay kept; chunks whose runs were
+    /// not kept are labeled again.
+    pub(crate) fn object_sizes(&self, exec: &Executor) -> Result<Vec<u64>> {
+        let sizes = Mutex::new(vec![0u64; self.count + 1]);
+        exec.for_each("label: sizes", self.grid.num_chunks(), |c| {
+            let kept = lock(&self.kept[c]);
+            let local = match kept.as_ref() {
+                Some(runs) => runs.sizes(),
+                None => {
+                    drop(kept);
+                    let region = self.grid.chunk_region(&self.grid.chunk_index(c));
+                    label_chunk(self.source, &region, &self.structure, self.mode, false)?
+                        .0
+                        .sizes()
+                }
+            };
+            let lut = &self.final_label[self.offsets[c]..self.offsets[c + 1]];
+            let mut sizes = lock(&sizes);
+            for (&l, n) in lut.iter().zip(local) {
+                sizes[l] += n;
+            }
+            Ok(())
+        })?;
+        Ok(sizes.into_inner().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The final labels (0 for background) on the first (`high == false`) or
+    /// last plane along `axis` of chunk `c`, flat in C order over the other
+    /// axes. Kept runs stay kept; otherwise the chunk is labeled again.
+    pub(crate) fn face_labels(&self, c: usize, axis: usize, high: bool) -> Result<Vec<usize>> {
+        let region = self.grid.chunk_region(&self.grid.chunk_index(c));
+        let kept = lock(&self.kept[c]);
+        let local = match kept.as_ref() {
+            Some(runs) => runs.face(region.shape(), axis, high),
+            None => {
+                drop(kept);
+                label_chunk(self.source, &region, &self.structure, self.mode, false)?
+                    .0
+                    .face(region.shape(), axis, high)
+            }
+        };
+        let lut = &self.final_label[self.offsets[c]..self.offsets[c + 1]];
+        Ok(local
+            .into_iter()
+            .map(|l| if l == 0 { 0 } else { lut[l as usize - 1] })
+            .collect())
     }
 }
 

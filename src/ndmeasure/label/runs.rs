@@ -640,6 +640,15 @@ impl Runs {
         first
     }
 
+    /// The number of voxels of every label (label `l` at `l - 1`).
+    pub(crate) fn sizes(&self) -> Vec<u64> {
+        let mut sizes = vec![0u64; self.count];
+        for (j, &l) in self.labels.iter().enumerate() {
+            sizes[l as usize - 1] += u64::from(self.bounds[2 * j + 1] - self.bounds[2 * j]);
+        }
+        sizes
+    }
+
     fn rows(&self) -> usize {
         self.row_ptr.len() - 1
     }
