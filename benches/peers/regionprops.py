@@ -4,14 +4,17 @@
 Usage (from the repository root, after `cargo build --release`):
     /work/venv/bin/python benches/peers/regionprops.py \
         [--labels /work/bench-work/blobs3d_256_labels.tif] \
-        [--intensity /work/bench-work/blobs3d_256_intensity.tif] [--repeat 3] [--image-props]
+        [--intensity /work/bench-work/blobs3d_256_intensity.tif] [--repeat 3] [--image-props] \
+        [--before OLD_TESSERAE_BINARY]
 
 Properties: the issue's one-pass set (label, area, bbox, centroid, intensity_mean,
 intensity_max), plus perimeter, euler_number, solidity and feret_diameter_max with
 `--image-props` (scikit-image has no 3-D perimeter: 3-D images get the other three). tesserae runs with 2 threads; scikit-image is single-threaded.
 The runs are interleaved (tesserae, scikit-image, tesserae, ...) and every timing is
 the best of `--repeat` runs, as wall time and as CPU time (user + system, which a
-shared, overloaded machine disturbs less); read the ratios, not the seconds.
+shared, overloaded machine disturbs less); read the ratios, not the seconds. With
+`--before`, an older tesserae binary runs in the same interleaved loop, for a
+before/after ratio measured side by side.
 """
 import argparse
 import os
@@ -56,6 +59,7 @@ def main():
     parser.add_argument("--intensity", default="/work/bench-work/blobs3d_256_intensity.tif")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--bin", default=BIN, help="the tesserae binary to time")
+    parser.add_argument("--before", help="an older tesserae binary to time alongside")
     parser.add_argument("--image-props", action="store_true",
                         help="add " + ",".join(IMAGE_PROPERTIES))
     args = parser.parse_args()
@@ -73,9 +77,9 @@ def main():
         table = regionprops_table(labels, intensity, properties=properties)
         pd.DataFrame(table).to_csv(peer_csv, index=False)
 
-    def tesserae():
+    def tesserae(binary=args.bin):
         subprocess.run(
-            [args.bin, "--quiet", "--threads", "2", "regionprops", args.labels, "--intensity",
+            [binary, "--quiet", "--threads", "2", "regionprops", args.labels, "--intensity",
              args.intensity, "--properties", ",".join(properties), "-o", ours_csv, "--overwrite"],
             check=True, stderr=subprocess.DEVNULL,
         )
@@ -83,7 +87,10 @@ def main():
     def skimage_in_memory():
         regionprops_table(labels, intensity, properties=properties)
 
-    ours, peer, in_memory = timed([tesserae, skimage, skimage_in_memory], args.repeat)
+    runs = [tesserae, skimage, skimage_in_memory]
+    if args.before:
+        runs.append(lambda: tesserae(args.before))
+    ours, peer, in_memory, *before = timed(runs, args.repeat)
     a, b = pd.read_csv(ours_csv), pd.read_csv(peer_csv)
     assert list(a.columns) == list(b.columns), (a.columns, b.columns)
     assert len(a) == len(b)
@@ -93,6 +100,10 @@ def main():
     print(f"{'workload':<28} {'time':<10} {'skimage s':>10} {'tesserae s':>11} {'ratio':>7}")
     for i, kind in enumerate(["wall", "cpu"]):
         print(f"{name:<28} {kind:<10} {peer[i]:>10.3f} {ours[i]:>11.3f} {peer[i] / ours[i]:>6.1f}x")
+    for old in before:
+        for i, kind in enumerate(["wall", "cpu"]):
+            print(f"{'  --before binary':<28} {kind:<10} {peer[i]:>10.3f} {old[i]:>11.3f}"
+                  f" {peer[i] / old[i]:>6.1f}x")
     print(f"scikit-image in memory (no file reading): wall {in_memory[0]:.3f} s, cpu {in_memory[1]:.3f} s;"
           " compare with `cargo bench --bench regionprops`")
 

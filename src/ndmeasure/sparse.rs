@@ -70,10 +70,7 @@ impl<A> RunScan<A> {
         if ndim == 0 || labels.is_empty() {
             return;
         }
-        let Some((min, max)) = label_range(labels) else {
-            return;
-        };
-        let table = widened(&mut self.table, self.voxels, self.next, min, max);
+        let (table, voxels) = (&mut self.table, self.voxels);
         let accs = &mut self.accs;
         let next = &mut self.next;
         let shape = labels.shape();
@@ -112,7 +109,7 @@ impl<A> RunScan<A> {
                         let Some(label) = value.to_label() else {
                             continue;
                         };
-                        let (slot, created) = table.slot(label, next);
+                        let (slot, created) = slot_of(table, voxels, next, label);
                         if created {
                             accs.push((label, init(label)));
                         }
@@ -139,39 +136,63 @@ impl<A> RunScan<A> {
     }
 }
 
-/// The slot table of a scan of `voxels` voxels that has handed out slots
-/// `0..next`, made or widened to hold labels `min..=max` besides those it has.
-fn widened(
+/// The slot of `label` in the slot table of a scan of `voxels` voxels (taking
+/// the number `next` if the label is new), and whether it was just created.
+///
+/// The table is made on the first label and a dense table is widened when a
+/// label falls outside it, to at least twice its span (a sparse table when
+/// that is too wide), so a scan widens it a few times, not once per new
+/// label, and no separate pass over the labels is needed to find their range.
+#[inline]
+fn slot_of(
     table: &mut Option<SlotTable>,
     voxels: usize,
-    next: u32,
-    min: u64,
-    max: u64,
-) -> &mut SlotTable {
-    let table = table.get_or_insert_with(|| SlotTable::new(min, max, voxels));
+    next: &mut u32,
+    label: u64,
+) -> (u32, bool) {
+    let table = table.get_or_insert_with(|| {
+        SlotTable::new(label, label.saturating_add(SLOT_TABLE_START - 1), voxels)
+    });
     if let SlotTable::Dense { first, slots } = table {
         let end = *first + slots.len() as u64 - 1;
-        if min < *first || max > end {
-            let (lo, hi) = (min.min(*first), max.max(end));
-            let mut wider = SlotTable::new(lo, hi, voxels);
-            let taken = slots.iter().enumerate().filter(|&(_, &s)| s < next);
-            match &mut wider {
-                SlotTable::Dense {
-                    first: new_first,
-                    slots: new_slots,
-                } => {
-                    for (i, &s) in taken {
-                        new_slots[(*first + i as u64 - *new_first) as usize] = s;
-                    }
-                }
-                SlotTable::Sparse(map) => {
-                    map.extend(taken.map(|(i, &s)| (*first + i as u64, s)));
-                }
-            }
-            *table = wider;
+        if label < *first || label > end {
+            let span = slots.len() as u64;
+            let (lo, hi) = if label < *first {
+                (label.min(first.saturating_sub(span)), end)
+            } else {
+                (*first, label.max(end.saturating_add(span)))
+            };
+            widen(table, voxels, *next, lo, hi);
         }
     }
-    table
+    table.slot(label, next)
+}
+
+/// Labels a new slot table spans at first.
+const SLOT_TABLE_START: u64 = 1024;
+
+/// Widens the dense `table`, which has handed out slots `0..next`, to hold
+/// labels `lo..=hi` (`lo..=hi` covers its labels): a wider dense table, or a
+/// sparse one when that range is too wide for the scan's `voxels` voxels.
+fn widen(table: &mut SlotTable, voxels: usize, next: u32, lo: u64, hi: u64) {
+    if let SlotTable::Dense { first, slots } = table {
+        let mut wider = SlotTable::new(lo, hi, voxels);
+        let taken = slots.iter().enumerate().filter(|&(_, &s)| s < next);
+        match &mut wider {
+            SlotTable::Dense {
+                first: new_first,
+                slots: new_slots,
+            } => {
+                for (i, &s) in taken {
+                    new_slots[(*first + i as u64 - *new_first) as usize] = s;
+                }
+            }
+            SlotTable::Sparse(map) => {
+                map.extend(taken.map(|(i, &s)| (*first + i as u64, s)));
+            }
+        }
+        *table = wider;
+    }
 }
 
 /// The smallest and largest non-negative label of a block, if any.
