@@ -29,11 +29,13 @@ pub trait Sink: Send + Sync {
     /// Writes `data` to `region`; their shapes must agree.
     fn write(&self, region: &Region, data: ArrayViewD<'_, Self::Elem>) -> Result<()>;
 
-    /// Writes `region` in place, row by row, when the sink holds its array in
-    /// memory: `fill(r, row)` is called for every row `r` (C order over the
-    /// region's leading axes) with the row's voxels (the region's extent along
-    /// the last axis) to overwrite. Returns `None` when the sink cannot (the
-    /// default): build the block and [`Sink::write`] it then.
+    /// Writes `region` row by row without building the block first, when the
+    /// sink can (an array in memory, or a file with every voxel at a fixed
+    /// place, such as an uncompressed TIFF): `fill(r, row)` is called for
+    /// every row `r` (C order over the region's leading axes) with a row of
+    /// the region's extent along the last axis, every voxel of which it must
+    /// overwrite. Returns `None` when the sink cannot (the default): build the
+    /// block and [`Sink::write`] it then.
     ///
     /// ```
     /// use tesserae::{ArraySink, Region, Sink};

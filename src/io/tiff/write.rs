@@ -19,16 +19,24 @@ use ::tiff::tags::{Predictor, Tag};
 use ::tiff::TiffResult;
 use ndarray::{ArrayViewD, Axis, Ix2};
 
+use self::direct::{bytes_of, Direct, PageFormat};
+
 use super::tiff_error;
-use crate::engine::{check_write, zeroed, DataType, Element, Region, Sink, VoxelSize};
+use crate::engine::{
+    check_region, check_write, zeroed, DataType, Element, Region, Sink, VoxelSize,
+};
 use crate::error::{Error, Result};
 use crate::io::metadata::{imagej_description, normalise, rational, shaped_description};
 use crate::io::{temporary_path, Compression, WriteOptions};
+
+mod direct;
 
 /// Classic TIFF offsets are 32-bit: switch to BigTIFF above this many bytes.
 const DEFAULT_BIGTIFF_THRESHOLD: u64 = (1 << 32) - (64 << 20);
 /// Target size of the preferred write chunk (a slab of whole planes).
 const SLAB_BYTES: usize = 16 << 20;
+/// Size of the row buffers of [`Sink::write_rows`] on an uncompressed file.
+const ROW_BUFFER_BYTES: usize = 1 << 20;
 
 /// The TIFF encoder in use, chosen at the first page.
 enum Output {
@@ -80,12 +88,16 @@ struct PageTags {
 /// A 2-D array becomes one page, a `[z, y, x]` stack one page per z-plane,
 /// and more leading axes are flattened into pages in C order (with a
 /// tifffile JSON shape description to restore them). Regions may arrive in
-/// any order from several threads: planes are buffered until complete and
-/// written as soon as every earlier plane is, so memory stays bounded when
-/// writes come roughly in C order (the preferred chunk is a slab of whole
-/// planes of about 16 MiB). Every voxel must be written exactly once: a plane
-/// counts as complete when as many voxels as it holds have been written to it,
-/// and a plane already saved cannot be written again.
+/// any order from several threads. Uncompressed pages (the default) have a
+/// fixed place in the file, so every write goes straight to the file (rows
+/// too, see [`Sink::write_rows`]) and the page directories follow the data,
+/// as tifffile lays out a contiguous series. Compressed planes are buffered
+/// until complete and encoded as soon as every earlier plane is, so memory
+/// stays bounded when writes come roughly in C order (the preferred chunk is
+/// a slab of whole planes of about 16 MiB). Every voxel must be written
+/// exactly once: a plane counts as complete when as many voxels as it holds
+/// have been written to it, and a compressed plane already saved cannot be
+/// written again.
 ///
 /// The file is written under a temporary name and renamed by
 /// [`commit`](Sink::commit); dropping an uncommitted sink removes it. Files
@@ -127,6 +139,10 @@ pub struct TiffSink<T> {
     /// The encoder, locked apart from the planes so that threads keep filling
     /// planes while one of them encodes.
     output: Mutex<Output>,
+    /// Uncompressed output is written in place instead (planes and encoder unused).
+    direct: Option<Direct>,
+    /// Reused row buffers of [`Sink::write_rows`] in place.
+    row_buffers: Mutex<Vec<Vec<T>>>,
     committed: bool,
     elem: PhantomData<fn() -> T>,
 }
@@ -203,6 +219,13 @@ impl<T: Element> TiffSink<T> {
         }
         let temp = temporary_path(path);
         let file = File::create(&temp).map_err(|e| Error::io(path, e))?;
+        let (direct, output) =
+            if compression == TiffCompression::Uncompressed && direct::supported::<T>() {
+                let pages = shape[..n - 2].iter().product();
+                (Some(Direct::new(file, pages)), Output::Closed)
+            } else {
+                (None, Output::Pending(file))
+            };
         let plane_bytes = height * width * T::DTYPE.size();
         let mut chunks = vec![1; n];
         chunks[n - 2] = height;
@@ -225,7 +248,9 @@ impl<T: Element> TiffSink<T> {
                 failed: None,
                 spare: Vec::new(),
             }),
-            output: Mutex::new(Output::Pending(file)),
+            output: Mutex::new(output),
+            direct,
+            row_buffers: Mutex::new(Vec::new()),
             committed: false,
             elem: PhantomData,
         })
@@ -264,6 +289,151 @@ impl<T: Element> TiffSink<T> {
         };
         let per_page = 4096 + self.tags.description.len() as u64;
         data + self.pages() as u64 * per_page
+    }
+
+    fn io_error(&self, e: std::io::Error) -> Error {
+        Error::io(&self.path, e)
+    }
+
+    /// Writes `data` to `region` of the file in place: one positioned write
+    /// per run of rows that are contiguous in the file (one for a slab of
+    /// whole planes).
+    fn write_direct(
+        &self,
+        direct: &Direct,
+        region: &Region,
+        data: ArrayViewD<'_, T>,
+    ) -> Result<()> {
+        let pages = self.claim_pages(direct, region)?;
+        let data = data.as_standard_layout();
+        let bytes = data
+            .as_slice()
+            .and_then(bytes_of)
+            .ok_or_else(|| Error::Failed("TIFF data not contiguous".into()))?;
+        let size = T::DTYPE.size();
+        let row = region.shape()[region.ndim() - 1] * size;
+        let (mut run_start, mut run_len, mut done) = (0u64, 0usize, 0usize);
+        for_each_row(&self.shape, region, |_, flat| {
+            let at = (flat * size) as u64;
+            if run_len > 0 && at != run_start + run_len as u64 {
+                direct
+                    .write_at(&bytes[done..done + run_len], run_start)
+                    .map_err(|e| self.io_error(e))?;
+                done += run_len;
+                run_len = 0;
+            }
+            if run_len == 0 {
+                run_start = at;
+            }
+            run_len += row;
+            Ok(())
+        })?;
+        direct
+            .write_at(&bytes[done..done + run_len], run_start)
+            .map_err(|e| self.io_error(e))?;
+        self.count_pages(direct, region, &pages);
+        Ok(())
+    }
+
+    /// The pages `region` writes to; fails when one of them is complete already.
+    fn claim_pages(&self, direct: &Direct, region: &Region) -> Result<Vec<usize>> {
+        let n = self.shape.len();
+        let lead_shape = &self.shape[..n - 2];
+        let mut pages = Vec::new();
+        for rel in lead_indices(&region.shape()[..n - 2]) {
+            let page = rel
+                .iter()
+                .zip(&region.start()[..n - 2])
+                .zip(lead_shape)
+                .fold(0, |p, ((&r, &s), &len)| p * len + r + s);
+            if direct.filled(page) >= self.plane_len() {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: region {region} writes plane {page} again after it was complete",
+                    self.path.display()
+                )));
+            }
+            pages.push(page);
+        }
+        Ok(pages)
+    }
+
+    /// Counts the voxels of `region` as written to its `pages`.
+    fn count_pages(&self, direct: &Direct, region: &Region, pages: &[usize]) {
+        let n = self.shape.len();
+        let per_page = region.shape()[n - 2] * region.shape()[n - 1];
+        for &page in pages {
+            direct.add_filled(page, per_page);
+        }
+    }
+
+    /// [`Sink::write_rows`] in place: rows are filled into a reused buffer of
+    /// about 1 MiB, written whenever it is full or the next row is not
+    /// contiguous in the file with the buffered ones.
+    fn write_rows_direct(
+        &self,
+        direct: &Direct,
+        region: &Region,
+        fill: &mut dyn FnMut(usize, &mut [T]),
+    ) -> Result<()> {
+        let pages = self.claim_pages(direct, region)?;
+        let size = T::DTYPE.size();
+        let width = region.shape()[region.ndim() - 1];
+        let capacity = (ROW_BUFFER_BYTES / (width * size)).max(1) * width;
+        let mut buffer = lock(&self.row_buffers).pop().unwrap_or_default();
+        if buffer.len() < capacity {
+            buffer.resize(capacity, T::zero());
+        }
+        let flush = |rows: &[T], flat: usize| {
+            let bytes = bytes_of(rows).ok_or_else(|| Error::Failed("TIFF element type".into()))?;
+            direct
+                .write_at(bytes, (flat * size) as u64)
+                .map_err(|e| self.io_error(e))
+        };
+        let (mut start, mut used) = (0usize, 0usize);
+        for_each_row(&self.shape, region, |r, flat| {
+            if used > 0 && (used + width > capacity || flat != start + used) {
+                flush(&buffer[..used], start)?;
+                used = 0;
+            }
+            if used == 0 {
+                start = flat;
+            }
+            fill(r, &mut buffer[used..used + width]);
+            used += width;
+            Ok(())
+        })?;
+        let written = flush(&buffer[..used], start);
+        lock(&self.row_buffers).push(buffer);
+        written?;
+        self.count_pages(direct, region, &pages);
+        Ok(())
+    }
+
+    /// Finishes an in-place file: checks that every voxel was written, then
+    /// writes the page directories and the header.
+    fn commit_direct(&self, direct: &Direct) -> Result<()> {
+        let pages = self.pages();
+        let complete = (0..pages)
+            .filter(|&p| direct.filled(p) == self.plane_len())
+            .count();
+        if complete != pages {
+            return Err(Error::Failed(format!(
+                "{}: only {complete} of {pages} planes were completely written",
+                self.path.display()
+            )));
+        }
+        let n = self.shape.len();
+        let format = PageFormat {
+            width: self.shape[n - 1] as u32,
+            height: self.shape[n - 2] as u32,
+            dtype: T::DTYPE,
+            description: &self.tags.description,
+            resolution: self.tags.resolution.as_ref(),
+        };
+        let big = self.estimated_bytes() > self.bigtiff_threshold;
+        direct
+            .finish(self.pages(), &format, big)
+            .map_err(|e| self.io_error(e))
     }
 
     fn lock_state(&self) -> std::sync::MutexGuard<'_, State<T>> {
@@ -491,6 +661,9 @@ impl<T: Element> Sink for TiffSink<T> {
         if region.is_empty() {
             return Ok(());
         }
+        if let Some(direct) = &self.direct {
+            return self.write_direct(direct, region, data);
+        }
         let n = self.shape.len();
         let (y0, x0) = (region.start()[n - 2], region.start()[n - 1]);
         let width = self.shape[n - 1];
@@ -539,7 +712,28 @@ impl<T: Element> Sink for TiffSink<T> {
         self.drain(false)
     }
 
+    fn write_rows(
+        &self,
+        region: &Region,
+        fill: &mut dyn FnMut(usize, &mut [T]),
+    ) -> Option<Result<()>> {
+        let direct = self.direct.as_ref()?;
+        if let Err(e) = check_region(&self.shape, region) {
+            return Some(Err(e));
+        }
+        if region.is_empty() {
+            return Some(Ok(()));
+        }
+        Some(self.write_rows_direct(direct, region, fill))
+    }
+
     fn commit(&mut self) -> Result<()> {
+        if let Some(direct) = &self.direct {
+            self.commit_direct(direct)?;
+            std::fs::rename(&self.temp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+            self.committed = true;
+            return Ok(());
+        }
         self.drain(true)?;
         let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
         if let Some(message) = &state.failed {
@@ -567,6 +761,48 @@ impl<T> Drop for TiffSink<T> {
             let _ = std::fs::remove_file(&self.temp);
         }
     }
+}
+
+fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Calls `f(r, flat)` for every row `r` (C order over all axes but the last)
+/// of `region` of an array of `shape`, with `flat` the C-order index of the
+/// row's first voxel in the array; stops at the first error.
+fn for_each_row(
+    shape: &[usize],
+    region: &Region,
+    mut f: impl FnMut(usize, usize) -> Result<()>,
+) -> Result<()> {
+    let n = shape.len();
+    let mut strides = vec![1usize; n];
+    for k in (0..n - 1).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1];
+    }
+    let lead = &region.shape()[..n - 1];
+    let base: usize = region
+        .start()
+        .iter()
+        .zip(&strides)
+        .map(|(s, t)| s * t)
+        .sum();
+    let rows: usize = lead.iter().product();
+    let mut coords = vec![0usize; n - 1];
+    let mut flat = base;
+    for r in 0..rows {
+        f(r, flat)?;
+        for k in (0..n - 1).rev() {
+            coords[k] += 1;
+            flat += strides[k];
+            if coords[k] < lead[k] {
+                break;
+            }
+            flat -= coords[k] * strides[k];
+            coords[k] = 0;
+        }
+    }
+    Ok(())
 }
 
 /// Every index of a box of `extent` (relative, C order).

@@ -13,8 +13,8 @@
 //!    component's key is the smallest first voxel of its members; ranking the
 //!    keys (a radix sort) gives exactly `scipy.ndimage.label`'s numbering, for
 //!    any chunking.
-//! 3. Per chunk, in parallel: map local to final labels and write (straight
-//!    into the sink's array when it is in memory, see `Sink::write_rows`). The
+//! 3. Per chunk, in parallel: map local to final labels and write (row by
+//!    row straight into the sink when it can, see `Sink::write_rows`). The
 //!    provisional labels of pass 1 are kept as runs (run-length encoded, a few
 //!    bytes per run: tiny for blob-like images) while they fit a byte budget;
 //!    chunks beyond it are read and labeled again, which costs one more kernel
