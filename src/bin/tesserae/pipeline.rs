@@ -438,50 +438,33 @@ fn segment<T: FilterOutput>(
         .chunks(&chunks)
         .prepare(exec, &current)?;
     let count = prepared.count();
-    let measured = if u32::try_from(count).is_ok() {
-        let labels = write_labels::<_, u32>(
+    let rows = if u32::try_from(count).is_ok() {
+        label_and_measure::<T, _, u32>(
             prepared,
-            &shape,
-            &chunks,
+            &*image,
+            names,
             spacing.as_ref(),
+            &chunks,
             args,
             outputs,
             steps,
             exec,
-        )?;
-        report("label", started, &format!("{count} objects"));
-        measure::<T, u32>(
-            &*image,
-            &*labels,
-            names,
-            spacing.as_ref(),
-            &chunks,
-            outputs,
-            exec,
+            started,
         )?
     } else {
-        let labels = write_labels::<_, u64>(
+        label_and_measure::<T, _, u64>(
             prepared,
-            &shape,
-            &chunks,
+            &*image,
+            names,
             spacing.as_ref(),
+            &chunks,
             args,
             outputs,
             steps,
             exec,
-        )?;
-        report("label", started, &format!("{count} objects"));
-        measure::<T, u64>(
-            &*image,
-            &*labels,
-            names,
-            spacing.as_ref(),
-            &chunks,
-            outputs,
-            exec,
+            started,
         )?
     };
-    let rows = measured;
     report("total", total, "all steps");
 
     crate::progress::wrote(&outputs.labels, &shape, count_dtype(count), &chunks);
@@ -493,37 +476,43 @@ fn segment<T: FilterOutput>(
     Ok(())
 }
 
-/// Writes the final labels to the labels file and returns them as a source:
-/// held in memory and written from there for in-memory steps, else read back
-/// from the file.
+/// Writes the final labels to the labels file (held in memory and written
+/// from there for in-memory steps, else read back from the file), then
+/// measures them; returns the table's rows.
 #[allow(clippy::too_many_arguments)]
-fn write_labels<S: Source, L: LabelValue>(
+fn label_and_measure<T: FilterOutput, S: Source, L: LabelValue>(
     prepared: Prepared<'_, S>,
-    shape: &[usize],
-    chunks: &[usize],
+    image: &dyn Source<Elem = T>,
+    names: &[String],
     spacing: Option<&VoxelSize>,
+    chunks: &[usize],
     args: &Args,
     outputs: &Outputs,
     steps: &Steps,
     exec: &Executor,
-) -> Result<Box<dyn Source<Elem = L>>> {
+    started: Instant,
+) -> Result<usize> {
+    let count = prepared.count();
+    let shape = image.shape();
     let options = WriteOptions {
         overwrite: args.overwrite,
         voxel_size: spacing.cloned(),
         ..WriteOptions::default()
     };
     let mut sink = io::create::<L>(&outputs.labels, shape, chunks, &options)?;
-    if steps.in_memory {
+    let labels: Box<dyn Source<Elem = L>> = if steps.in_memory {
         let mut array = ArraySink::<L>::new(shape).with_chunks(chunks)?;
         prepared.write(exec, &mut array)?;
         let labels = Held(ArraySource::new(array.into_array()).with_chunks(chunks)?);
         store(exec, &labels, &mut sink)?;
-        Ok(Box::new(labels))
+        Box::new(labels)
     } else {
         prepared.write(exec, &mut sink)?;
         drop(sink);
-        io::open::<L>(&outputs.labels)
-    }
+        io::open::<L>(&outputs.labels)?
+    };
+    report("label", started, &format!("{count} objects"));
+    measure(image, &*labels, names, spacing, chunks, outputs, exec)
 }
 
 fn count_dtype(count: usize) -> tesserae::DataType {

@@ -279,6 +279,23 @@ impl<T: Element> TiffSink<T> {
         self.shape[self.shape.len() - 2..].iter().product()
     }
 
+    /// Every plane `region` covers: its index within the region along the
+    /// leading axes, and its page in the file.
+    fn pages_of(&self, region: &Region) -> Vec<(Vec<usize>, usize)> {
+        let n = self.shape.len();
+        lead_indices(&region.shape()[..n - 2])
+            .into_iter()
+            .map(|rel| {
+                let page = rel
+                    .iter()
+                    .zip(&region.start()[..n - 2])
+                    .zip(&self.shape[..n - 2])
+                    .fold(0, |p, ((&r, &s), &len)| p * len + r + s);
+                (rel, page)
+            })
+            .collect()
+    }
+
     /// An upper estimate of the file size, to choose between TIFF and BigTIFF.
     fn estimated_bytes(&self) -> u64 {
         let raw = (self.pages() * self.plane_len() * T::DTYPE.size()) as u64;
@@ -337,15 +354,8 @@ impl<T: Element> TiffSink<T> {
 
     /// The pages `region` writes to; fails when one of them is complete already.
     fn claim_pages(&self, direct: &Direct, region: &Region) -> Result<Vec<usize>> {
-        let n = self.shape.len();
-        let lead_shape = &self.shape[..n - 2];
         let mut pages = Vec::new();
-        for rel in lead_indices(&region.shape()[..n - 2]) {
-            let page = rel
-                .iter()
-                .zip(&region.start()[..n - 2])
-                .zip(lead_shape)
-                .fold(0, |p, ((&r, &s), &len)| p * len + r + s);
+        for (_, page) in self.pages_of(region) {
             if direct.filled(page) >= self.plane_len() {
                 return Err(Error::InvalidArgument(format!(
                     "{}: region {region} writes plane {page} again after it was complete",
@@ -668,17 +678,11 @@ impl<T: Element> Sink for TiffSink<T> {
         let (y0, x0) = (region.start()[n - 2], region.start()[n - 1]);
         let width = self.shape[n - 1];
         let plane_len = self.plane_len();
-        let lead_shape = &self.shape[..n - 2];
         let mut state = self.lock_state();
         if let Some(message) = &state.failed {
             return Err(Error::Failed(message.clone()));
         }
-        for rel in lead_indices(&region.shape()[..n - 2]) {
-            let page = rel
-                .iter()
-                .zip(&region.start()[..n - 2])
-                .zip(lead_shape)
-                .fold(0, |p, ((&r, &s), &len)| p * len + r + s);
+        for (rel, page) in self.pages_of(region) {
             if page < state.next_page {
                 return Err(Error::InvalidArgument(format!(
                     "{}: region {region} writes plane {page} again after it was saved",
