@@ -438,32 +438,20 @@ fn segment<T: FilterOutput>(
         .chunks(&chunks)
         .prepare(exec, &current)?;
     let count = prepared.count();
+    let finish = Finish {
+        names,
+        spacing: spacing.as_ref(),
+        chunks: &chunks,
+        args,
+        outputs,
+        steps,
+        exec,
+        started,
+    };
     let rows = if u32::try_from(count).is_ok() {
-        label_and_measure::<T, _, u32>(
-            prepared,
-            &*image,
-            names,
-            spacing.as_ref(),
-            &chunks,
-            args,
-            outputs,
-            steps,
-            exec,
-            started,
-        )?
+        label_and_measure::<T, _, u32>(prepared, &*image, &finish)?
     } else {
-        label_and_measure::<T, _, u64>(
-            prepared,
-            &*image,
-            names,
-            spacing.as_ref(),
-            &chunks,
-            args,
-            outputs,
-            steps,
-            exec,
-            started,
-        )?
+        label_and_measure::<T, _, u64>(prepared, &*image, &finish)?
     };
     report("total", total, "all steps");
 
@@ -476,22 +464,37 @@ fn segment<T: FilterOutput>(
     Ok(())
 }
 
+/// What labeling and measuring need besides the labeling and the image.
+#[derive(Clone, Copy)]
+struct Finish<'a> {
+    names: &'a [String],
+    spacing: Option<&'a VoxelSize>,
+    chunks: &'a [usize],
+    args: &'a Args,
+    outputs: &'a Outputs,
+    steps: &'a Steps,
+    exec: &'a Executor,
+    started: Instant,
+}
+
 /// Writes the final labels to the labels file (held in memory and written
 /// from there for in-memory steps, else read back from the file), then
 /// measures them; returns the table's rows.
-#[allow(clippy::too_many_arguments)]
 fn label_and_measure<T: FilterOutput, S: Source, L: LabelValue>(
     prepared: Prepared<'_, S>,
     image: &dyn Source<Elem = T>,
-    names: &[String],
-    spacing: Option<&VoxelSize>,
-    chunks: &[usize],
-    args: &Args,
-    outputs: &Outputs,
-    steps: &Steps,
-    exec: &Executor,
-    started: Instant,
+    finish: &Finish<'_>,
 ) -> Result<usize> {
+    let Finish {
+        names,
+        spacing,
+        chunks,
+        args,
+        outputs,
+        steps,
+        exec,
+        started,
+    } = *finish;
     let count = prepared.count();
     let shape = image.shape();
     let options = WriteOptions {
