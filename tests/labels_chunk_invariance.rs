@@ -6,7 +6,7 @@ use ndarray::ArrayD;
 use proptest::prelude::*;
 use tesserae::labels::{clear_border, object_sizes, object_sizes_chunked, relabel_sequential};
 use tesserae::labels::{ClearBorder, RelabelSequential, RemoveObjects};
-use tesserae::ndmeasure::Connectivity;
+use tesserae::ndmeasure::{Connectivity, Label};
 use tesserae::{ArraySink, ArraySource, Executor};
 
 /// A random label image of rank 1–3 with few distinct values (so objects
@@ -76,6 +76,28 @@ proptest! {
         let whole = remove.apply_mask(&mask.view()).unwrap();
         let out = run(&mask, &chunks, |e, s, sink| { remove.run_mask(e, s, sink).unwrap(); });
         prop_assert_eq!(out, whole);
+    }
+
+    #[test]
+    fn labels_of_kept_objects((labels, chunks) in case(), size in 0u64..6, full in any::<bool>(), k in 0usize..4) {
+        // One labeling gives label(remove(mask)) and the cleaned mask, for every rule.
+        let mask = labels.mapv(|v| u8::from(v != 0));
+        let connectivity = if full { Connectivity::Full } else { Connectivity::Face };
+        for remove in [RemoveObjects::small(size), RemoveObjects::large(size), RemoveObjects::keep_largest(k)] {
+            let remove = remove.connectivity(connectivity).chunks(&chunks);
+            let cleaned = remove.apply_mask(&mask.view()).unwrap();
+            let (whole, count) = Label::new(connectivity).apply(&cleaned.view()).unwrap();
+            let source = ArraySource::new(mask.clone());
+            let exec = Executor::new().threads(2).unwrap();
+            let kept = remove.prepare_mask(&exec, &source).unwrap();
+            prop_assert_eq!(kept.count(), count);
+            let mut out = ArraySink::<u8>::new(mask.shape());
+            kept.write_mask(&exec, &mut out).unwrap();
+            prop_assert_eq!(out.into_array(), cleaned);
+            let mut out = ArraySink::<u32>::new(mask.shape());
+            prop_assert_eq!(kept.write_labels(&exec, &mut out).unwrap(), count);
+            prop_assert_eq!(out.into_array(), whole);
+        }
     }
 
     #[test]

@@ -127,6 +127,19 @@ pub fn copy_block<T: Clone>(block: ArrayViewD<'_, T>) -> ArrayD<T> {
     if block.is_standard_layout() {
         return block.to_owned();
     }
+    if block.ndim() > 0 && block.strides().last() == Some(&1) {
+        // Rows are contiguous: one copy per row into a buffer filled in order.
+        let mut data = Vec::with_capacity(block.len());
+        for row in block.rows() {
+            match row.as_slice() {
+                Some(values) => data.extend_from_slice(values),
+                None => data.extend(row.iter().cloned()),
+            }
+        }
+        if let Ok(copy) = ArrayD::from_shape_vec(block.raw_dim(), data) {
+            return copy;
+        }
+    }
     macro_rules! fixed {
         ($dim:ty) => {
             if let Ok(b) = block.view().into_dimensionality::<$dim>() {

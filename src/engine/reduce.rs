@@ -108,14 +108,15 @@ impl<T: Element> MinMax<T> {
     /// assert_eq!((r.min, r.max), (-2, 7));
     /// ```
     pub fn of(block: ArrayViewD<'_, T>) -> Option<Self> {
-        let mut values = block.iter().copied();
-        let first = values.next()?;
+        let first = *block.first()?;
         let mut range = MinMax {
             min: first,
             max: first,
         };
-        for v in values {
-            range.merge(MinMax { min: v, max: v });
+        let mut add = |v: T| range.merge(MinMax { min: v, max: v });
+        match block.as_slice_memory_order() {
+            Some(values) => values.iter().for_each(|&v| add(v)),
+            None => block.iter().for_each(|&v| add(v)),
         }
         Some(range)
     }

@@ -30,6 +30,6 @@ pub use expand::{expand_labels, ExpandLabels};
 pub use fill_holes::{fill_label_holes, FillLabelHoles};
 pub use map::LabelMap;
 pub use relabel::{relabel_sequential, RelabelSequential, Relabeled};
-pub use remove::RemoveObjects;
+pub use remove::{KeptObjects, RemoveObjects};
 pub use sizes::{object_sizes, object_sizes_chunked};
 pub use stitch::{OverlapStitch, OverlapStitched, Stitch, Tile, TouchStitch, TouchStitched};

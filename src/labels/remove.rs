@@ -8,7 +8,7 @@ use crate::engine::{store, Element, Executor, Sink, Source};
 use crate::error::{Error, Result};
 use crate::labels::map::LabelMap;
 use crate::labels::sizes::{object_sizes, object_sizes_chunked};
-use crate::ndmeasure::{Connectivity, Label, LabelValue};
+use crate::ndmeasure::{Connectivity, Label, LabelValue, Prepared};
 
 /// Which objects a [`RemoveObjects`] removes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -217,7 +217,35 @@ impl RemoveObjects {
         S: Source,
         K: Sink<Elem = S::Elem>,
     {
-        check_shapes(mask.shape(), sink.shape())?;
+        let kept = self.prepare_mask(exec, mask)?;
+        kept.write_mask(exec, sink)?;
+        Ok(kept.removed())
+    }
+
+    /// Labels a mask of any size chunked and decides which of its connected
+    /// components stay; the result writes the cleaned mask, the labels of
+    /// the objects that stay, or both. Its labels are scipy's labels of the
+    /// cleaned mask (`label(remove_small_objects(mask))`) from one labeling.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::labels::RemoveObjects;
+    /// use tesserae::{ArraySink, ArraySource, Executor};
+    /// let mask = array![[1u8, 0, 1, 1], [1, 0, 0, 0], [0, 1, 0, 1]].into_dyn();
+    /// let source = ArraySource::new(mask).with_chunks(&[2, 2])?;
+    /// let exec = Executor::new();
+    /// let kept = RemoveObjects::small(1).prepare_mask(&exec, &source)?;
+    /// assert_eq!((kept.count(), kept.removed()), (2, 2));
+    /// let mut labels = ArraySink::<u32>::new(&[3, 4]);
+    /// kept.write_labels(&exec, &mut labels)?;
+    /// assert_eq!(labels.into_array(), array![[1u32, 0, 2, 2], [1, 0, 0, 0], [0, 0, 0, 0]].into_dyn());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn prepare_mask<'a, S: Source>(
+        &self,
+        exec: &Executor,
+        mask: &'a S,
+    ) -> Result<KeptObjects<'a, S>> {
         let mut label = Label::new(self.connectivity);
         if let Some(chunks) = &self.chunks {
             label = label.chunks(chunks);
@@ -231,17 +259,98 @@ impl RemoveObjects {
             .map(|(l, n)| (l as u64, n))
             .collect();
         let removed = self.removal_map(&sizes)?;
-        let mut gone = vec![false; sizes.len() + 1];
-        for (l, _) in removed.iter() {
-            gone[l as usize] = true;
+        let mut new_label = vec![0; sizes.len() + 1];
+        let mut count = 0;
+        for (l, new) in new_label.iter_mut().enumerate().skip(1) {
+            if removed.get(l as u64).is_none() {
+                count += 1;
+                *new = count;
+            }
         }
-        let grid = prepared.grid();
+        Ok(KeptObjects {
+            mask,
+            prepared,
+            new_label,
+            count,
+        })
+    }
+}
+
+/// A mask's connected components, labeled once, and which of them stay
+/// (made by [`RemoveObjects::prepare_mask`]).
+pub struct KeptObjects<'a, S: Source> {
+    mask: &'a S,
+    prepared: Prepared<'a, S>,
+    /// The label of every component once the removed ones are gone, by its
+    /// label in the mask (index 0, the background, and removed ones: 0).
+    new_label: Vec<usize>,
+    count: usize,
+}
+
+impl<S: Source> std::fmt::Debug for KeptObjects<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptObjects")
+            .field("count", &self.count)
+            .field("removed", &self.removed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Source> KeptObjects<'_, S> {
+    /// The number of objects that stay.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::labels::RemoveObjects;
+    /// use tesserae::{ArraySource, Executor};
+    /// let source = ArraySource::new(array![1u8, 0, 1, 1].into_dyn());
+    /// let kept = RemoveObjects::small(1).prepare_mask(&Executor::new(), &source)?;
+    /// assert_eq!(kept.count(), 1);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The number of objects removed.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::labels::RemoveObjects;
+    /// use tesserae::{ArraySource, Executor};
+    /// let source = ArraySource::new(array![1u8, 0, 1, 1].into_dyn());
+    /// let kept = RemoveObjects::small(1).prepare_mask(&Executor::new(), &source)?;
+    /// assert_eq!(kept.removed(), 1);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn removed(&self) -> usize {
+        self.new_label.len() - 1 - self.count
+    }
+
+    /// Writes the mask with the removed objects set to 0 into `sink`
+    /// (committed).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::labels::RemoveObjects;
+    /// use tesserae::{ArraySink, ArraySource, Executor};
+    /// let source = ArraySource::new(array![3u8, 0, 5, 5].into_dyn());
+    /// let exec = Executor::new();
+    /// let mut sink = ArraySink::<u8>::new(&[4]);
+    /// RemoveObjects::small(1).prepare_mask(&exec, &source)?.write_mask(&exec, &mut sink)?;
+    /// assert_eq!(sink.into_array(), array![0u8, 0, 5, 5].into_dyn());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn write_mask<K: Sink<Elem = S::Elem>>(&self, exec: &Executor, sink: &mut K) -> Result<()> {
+        check_shapes(self.mask.shape(), sink.shape())?;
+        let grid = self.prepared.grid();
         let sink_ref = &*sink;
         exec.for_each("remove objects", grid.num_chunks(), |c| {
             let region = grid.chunk_region(&grid.chunk_index(c));
             let mut keep = vec![false; region.len()];
-            prepared.write_chunk_with(c, &mut keep, false, |l| !gone[l])?;
-            let mut values = mask.read(&region)?;
+            self.prepared
+                .write_chunk_with(c, &mut keep, false, |l| self.new_label[l] != 0)?;
+            let mut values = self.mask.read(&region)?;
             Zip::from(&mut values)
                 .and(
                     &ArrayViewD::from_shape(region.shape(), &keep[..])
@@ -254,8 +363,45 @@ impl RemoveObjects {
                 });
             sink_ref.write(&region, values.view())
         })?;
-        sink.commit()?;
-        Ok(removed.len())
+        sink.commit()
+    }
+
+    /// Writes the labels of the objects that stay into `sink` (committed),
+    /// numbered 1, 2, … in the raster order of their first voxels, as scipy
+    /// labels the cleaned mask; returns their number.
+    ///
+    /// Fails when the sink's shape differs from the mask's, or the objects
+    /// outnumber the sink's label type (`u32`: use a `u64` sink then).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::labels::RemoveObjects;
+    /// use tesserae::{ArraySink, ArraySource, Executor};
+    /// let source = ArraySource::new(array![1u8, 0, 1, 1, 0, 1, 1].into_dyn());
+    /// let exec = Executor::new();
+    /// let mut sink = ArraySink::<u64>::new(&[7]);
+    /// RemoveObjects::small(1).prepare_mask(&exec, &source)?.write_labels(&exec, &mut sink)?;
+    /// assert_eq!(sink.into_array(), array![0u64, 0, 1, 1, 0, 2, 2].into_dyn());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn write_labels<K, L>(self, exec: &Executor, sink: &mut K) -> Result<usize>
+    where
+        K: Sink<Elem = L>,
+        L: LabelValue,
+    {
+        check_shapes(self.mask.shape(), sink.shape())?;
+        if L::from_count(self.count).is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "{} objects do not fit {} labels: write to a u64 sink",
+                self.count,
+                L::DTYPE
+            )));
+        }
+        let new_label = &self.new_label;
+        self.prepared.write_mapped(exec, sink, |l| {
+            L::from_count(new_label[l]).unwrap_or_else(L::zero)
+        })?;
+        Ok(self.count)
     }
 }
 

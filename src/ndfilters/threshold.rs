@@ -233,7 +233,7 @@ impl Threshold {
                 _ => li_float::<f64, S>(exec, source, chunks, self.tolerance),
             },
             ThresholdMethod::Li => li_integer(exec, source, chunks, self.tolerance),
-            method => {
+            method if dtype.is_float() => {
                 if method != ThresholdMethod::Minimum {
                     if let Some(r) = crate::engine::min_max(exec, source, chunks)? {
                         if r.min == r.max {
@@ -246,13 +246,20 @@ impl Threshold {
                         let h = float_histogram::<f32, S>(exec, source, chunks, self.nbins)?;
                         self.on_histogram(h)
                     }
-                    DataType::F64 => {
+                    _ => {
                         let h = float_histogram::<f64, S>(exec, source, chunks, self.nbins)?;
                         self.on_histogram(h)
                     }
-                    _ => self.on_histogram(integer_histogram(exec, source, chunks)?),
                 }
             }
+            // An integer histogram has one bin per value: a single bin is an
+            // image of one value.
+            method => match integer_histogram(exec, source, chunks)? {
+                Some(h) if h.counts.len() == 1 && method != ThresholdMethod::Minimum => {
+                    Ok(h.centers[0])
+                }
+                h => self.on_histogram(h),
+            },
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use ndarray::ArrayViewD;
 use num_traits::Float;
 
-use crate::engine::{reduce, Accumulator, Element, Executor, Source};
+use crate::engine::{reduce, Accumulator, DataType, Element, Executor, Source};
 use crate::error::{Error, Result};
 
 /// The most bins an integer histogram may span (its value range).
@@ -35,9 +35,22 @@ impl Accumulator for Values {
     }
 }
 
-/// Counts the integer values of one block: densely when their range is
-/// narrow (8- and 16-bit images), by sorting otherwise.
+/// Calls `f` on every value of `block`, over a plain slice when the block
+/// is contiguous (the order does not matter to a histogram).
+fn each_value<T: Copy>(block: &ArrayViewD<'_, T>, mut f: impl FnMut(T)) {
+    match block.as_slice_memory_order() {
+        Some(values) => values.iter().for_each(|&v| f(v)),
+        None => block.iter().for_each(|&v| f(v)),
+    }
+}
+
+/// Counts the integer values of one block: in one pass over a table of
+/// every value for 8- and 16-bit images, densely over the block's range when
+/// it is narrow, by sorting otherwise.
 fn count_integers<T: Element>(block: ArrayViewD<'_, T>) -> Result<Values> {
+    if let Some(offset) = narrow_offset(T::DTYPE) {
+        return Ok(count_narrow(&block, offset));
+    }
     let as_int = |v: T| {
         v.to_i128()
             .ok_or_else(|| Error::InvalidArgument(format!("value {v} is not an integer")))
@@ -72,6 +85,35 @@ fn count_integers<T: Element>(block: ArrayViewD<'_, T>) -> Result<Values> {
         }
     }
     Ok(Values(out))
+}
+
+/// For the 8- and 16-bit integer types, what to add to a value to index a
+/// table of 2^16 counts.
+fn narrow_offset(dtype: DataType) -> Option<i64> {
+    match dtype {
+        DataType::U8 | DataType::U16 => Some(0),
+        DataType::I8 | DataType::I16 => Some(1 << 15),
+        _ => None,
+    }
+}
+
+/// Counts the values of an 8- or 16-bit block in a table of every value.
+fn count_narrow<T: Element>(block: &ArrayViewD<'_, T>, offset: i64) -> Values {
+    let mut table = vec![0u64; 1 << 16];
+    each_value(block, |v| {
+        let i = v.to_i64().map_or(0, |x| x + offset) as usize;
+        if let Some(count) = table.get_mut(i) {
+            *count += 1;
+        }
+    });
+    Values(
+        table
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, c)| c > 0)
+            .map(|(i, c)| (i as i128 - i128::from(offset), c))
+            .collect(),
+    )
 }
 
 /// The exact histogram of an integer image over its range, one bin per
@@ -161,7 +203,7 @@ where
     let numerator = F::from(nbins).unwrap_or_else(F::one);
     let bins = reduce(exec, source, chunks, |block, _| {
         let mut counts = vec![0u64; nbins];
-        for &v in block.iter() {
+        each_value(&block, |v| {
             let x = to_f(v);
             let mut i = ((x - first) / denom * numerator).to_usize().unwrap_or(0);
             if i >= nbins {
@@ -174,7 +216,7 @@ where
                 i += 1;
             }
             counts[i] += 1;
-        }
+        });
         Ok(Bins(counts))
     })?;
     let half = F::from(2.0).unwrap_or_else(F::one);

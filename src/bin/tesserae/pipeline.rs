@@ -26,7 +26,7 @@ use ndarray::ArrayViewD;
 
 use tesserae::io::png::{self, PlaneChoice, Preview};
 use tesserae::io::{self, Compression, WriteOptions};
-use tesserae::labels::{ClearBorder, RemoveObjects};
+use tesserae::labels::{ClearBorder, KeptObjects, RemoveObjects};
 use tesserae::ndfilters::{above, FilterOutput, GaussianFilter, Threshold, ThresholdMethod};
 use tesserae::ndmeasure::{Connectivity, Label, LabelValue, Prepared, RegionProps};
 use tesserae::ndmorph::FillHoles;
@@ -366,7 +366,8 @@ fn segment<T: FilterOutput>(
         Box::new(tesserae::rechunk(&image, &chunks)?)
     };
 
-    // threshold: a reduction over the smoothed image, then the mask smoothed > t.
+    // threshold: a reduction over the smoothed image, then the mask smoothed > t,
+    // computed where it is read (stored only to keep it).
     let started = Instant::now();
     let (t, how) = match args.threshold {
         ThresholdChoice::Value(v) => (v, "given".to_string()),
@@ -375,14 +376,14 @@ fn segment<T: FilterOutput>(
             m.name().to_string(),
         ),
     };
-    let (mut current, ()) = steps.run("mask", &shape, &chunks, |sink| {
-        store(
-            exec,
-            &above(tesserae::rechunk(&smoothed, &chunks)?, t)?,
-            sink,
-        )
-    })?;
-    drop(smoothed);
+    let mask = above(tesserae::rechunk(smoothed, &chunks)?, t)?;
+    let mut current: Box<dyn Source<Elem = u8> + '_> = if steps.keep {
+        steps
+            .run("mask", &shape, &chunks, |sink| store(exec, &mask, sink))?
+            .0
+    } else {
+        Box::new(mask)
+    };
     report("threshold", started, &format!("{how} threshold {t}"));
 
     if args.fill_holes || !args.no_fill_holes {
@@ -392,25 +393,15 @@ fn segment<T: FilterOutput>(
         })?;
         report("fill-holes", started, "holes filled");
     }
-    if args.remove_small > 0 {
-        let started = Instant::now();
-        let removed;
-        (current, removed) = steps.run("cleaned", &shape, &chunks, |sink| {
-            RemoveObjects::small(args.remove_small)
-                .connectivity(connectivity)
-                .chunks(&chunks)
-                .run_mask(exec, &current, sink)
-        })?;
-        report(
-            "remove-small",
-            started,
-            &format!(
-                "{removed} objects of at most {} voxels removed",
-                args.remove_small
-            ),
-        );
-    }
     if args.clear_border {
+        if args.remove_small > 0 {
+            let started = Instant::now();
+            let removed;
+            (current, removed) = steps.run("cleaned", &shape, &chunks, |sink| {
+                remove_small(args, connectivity, &chunks).run_mask(exec, &current, sink)
+            })?;
+            report_removed(args, started, removed);
+        }
         let started = Instant::now();
         let cleared;
         (current, cleared) = steps.run("cleared", &shape, &chunks, |sink| {
@@ -425,8 +416,9 @@ fn segment<T: FilterOutput>(
         );
     }
 
-    // label: the final label image, u32 unless the objects need u64.
-    let started = Instant::now();
+    // label: the final label image, u32 unless the objects need u64. Small
+    // objects are removed from the same labeling: the labels of the cleaned
+    // mask are the kept objects renumbered in order.
     let spacing = match &args.spacing {
         Some(args::Sizes(s)) => Some(VoxelSize::new(
             s.clone(),
@@ -434,10 +426,24 @@ fn segment<T: FilterOutput>(
         )),
         None => voxel_size,
     };
-    let prepared = Label::new(connectivity)
-        .chunks(&chunks)
-        .prepare(exec, &current)?;
-    let count = prepared.count();
+    let labeling = if args.remove_small > 0 && !args.clear_border {
+        let started = Instant::now();
+        let kept = remove_small(args, connectivity, &chunks).prepare_mask(exec, &current)?;
+        if steps.keep {
+            steps.run("cleaned", &shape, &chunks, |sink| {
+                kept.write_mask(exec, sink)
+            })?;
+        }
+        report_removed(args, started, kept.removed());
+        Labeling::Kept(kept)
+    } else {
+        Labeling::All(
+            Label::new(connectivity)
+                .chunks(&chunks)
+                .prepare(exec, &current)?,
+        )
+    };
+    let count = labeling.count();
     let finish = Finish {
         names,
         spacing: spacing.as_ref(),
@@ -446,12 +452,12 @@ fn segment<T: FilterOutput>(
         outputs,
         steps,
         exec,
-        started,
+        started: Instant::now(),
     };
     let rows = if u32::try_from(count).is_ok() {
-        label_and_measure::<T, _, u32>(prepared, &*image, &finish)?
+        label_and_measure::<T, _, u32>(labeling, &*image, &finish)?
     } else {
-        label_and_measure::<T, _, u64>(prepared, &*image, &finish)?
+        label_and_measure::<T, _, u64>(labeling, &*image, &finish)?
     };
     report("total", total, "all steps");
 
@@ -462,6 +468,53 @@ fn segment<T: FilterOutput>(
         eprintln!("kept the steps in {}", steps.dir.display());
     }
     Ok(())
+}
+
+/// The remove-small step's operation.
+fn remove_small(args: &Args, connectivity: Connectivity, chunks: &[usize]) -> RemoveObjects {
+    RemoveObjects::small(args.remove_small)
+        .connectivity(connectivity)
+        .chunks(chunks)
+}
+
+/// Prints the remove-small step's line.
+fn report_removed(args: &Args, started: Instant, removed: usize) {
+    report(
+        "remove-small",
+        started,
+        &format!(
+            "{removed} objects of at most {} voxels removed",
+            args.remove_small
+        ),
+    );
+}
+
+/// The final labeling: every object of the last mask, or the objects that
+/// survive the removal of small ones.
+enum Labeling<'a, S: Source> {
+    All(Prepared<'a, S>),
+    Kept(KeptObjects<'a, S>),
+}
+
+impl<S: Source> Labeling<'_, S> {
+    fn count(&self) -> usize {
+        match self {
+            Labeling::All(prepared) => prepared.count(),
+            Labeling::Kept(kept) => kept.count(),
+        }
+    }
+
+    /// Writes the labels into `sink` (committed).
+    fn write<K: Sink<Elem = L>, L: LabelValue>(
+        self,
+        exec: &Executor,
+        sink: &mut K,
+    ) -> Result<usize> {
+        match self {
+            Labeling::All(prepared) => prepared.write(exec, sink),
+            Labeling::Kept(kept) => kept.write_labels(exec, sink),
+        }
+    }
 }
 
 /// What labeling and measuring need besides the labeling and the image.
@@ -481,7 +534,7 @@ struct Finish<'a> {
 /// from there for in-memory steps, else read back from the file), then
 /// measures them; returns the table's rows.
 fn label_and_measure<T: FilterOutput, S: Source, L: LabelValue>(
-    prepared: Prepared<'_, S>,
+    labeling: Labeling<'_, S>,
     image: &dyn Source<Elem = T>,
     finish: &Finish<'_>,
 ) -> Result<usize> {
@@ -495,7 +548,7 @@ fn label_and_measure<T: FilterOutput, S: Source, L: LabelValue>(
         exec,
         started,
     } = *finish;
-    let count = prepared.count();
+    let count = labeling.count();
     let shape = image.shape();
     let options = WriteOptions {
         overwrite: args.overwrite,
@@ -505,12 +558,12 @@ fn label_and_measure<T: FilterOutput, S: Source, L: LabelValue>(
     let mut sink = io::create::<L>(&outputs.labels, shape, chunks, &options)?;
     let labels: Box<dyn Source<Elem = L>> = if steps.in_memory {
         let mut array = ArraySink::<L>::new(shape).with_chunks(chunks)?;
-        prepared.write(exec, &mut array)?;
+        labeling.write(exec, &mut array)?;
         let labels = Held(ArraySource::new(array.into_array()).with_chunks(chunks)?);
         store(exec, &labels, &mut sink)?;
         Box::new(labels)
     } else {
-        prepared.write(exec, &mut sink)?;
+        labeling.write(exec, &mut sink)?;
         drop(sink);
         io::open::<L>(&outputs.labels)?
     };

@@ -367,6 +367,26 @@ impl<S: Source> Prepared<'_, S> {
                 L::DTYPE
             )));
         }
+        let count = self.count;
+        self.write_mapped(exec, sink, |l| L::from_count(l).unwrap_or_else(L::zero))?;
+        Ok(count)
+    }
+}
+
+impl<S: Source> Prepared<'_, S> {
+    /// Pass 3 with a relabeling: writes `map(final label)` on every object
+    /// and 0 on the background into `sink` chunk by chunk, then commits it.
+    /// The caller checked the sink's shape.
+    pub(crate) fn write_mapped<K, L>(
+        self,
+        exec: &Executor,
+        sink: &mut K,
+        map: impl Fn(usize) -> L + Sync,
+    ) -> Result<()>
+    where
+        K: Sink<Elem = L>,
+        L: LabelValue,
+    {
         let Prepared {
             source,
             structure,
@@ -375,7 +395,7 @@ impl<S: Source> Prepared<'_, S> {
             offsets,
             final_label,
             kept,
-            count,
+            count: _,
         } = self;
         let sink_ref = &*sink;
         let buffers: Mutex<Vec<Vec<L>>> = Mutex::new(Vec::new());
@@ -387,7 +407,7 @@ impl<S: Source> Prepared<'_, S> {
                 None => label_chunk(source, &region, &structure, mode, false)?.0,
             };
             let lut = &final_label[offsets[c]..offsets[c + 1]];
-            let map = |l: u32| L::from_count(lut[l as usize - 1]).unwrap_or_else(L::zero);
+            let map = |l: u32| map(lut[l as usize - 1]);
             let in_place = sink_ref.write_rows(&region, &mut |r, row| {
                 runs.write_row(r, row, L::zero(), map);
             });
@@ -404,12 +424,9 @@ impl<S: Source> Prepared<'_, S> {
             lock(&buffers).push(buffer);
             written
         })?;
-        sink.commit()?;
-        Ok(count)
+        sink.commit()
     }
-}
 
-impl<S: Source> Prepared<'_, S> {
     /// The chunking of the labeling.
     pub(crate) fn grid(&self) -> &ChunkGrid {
         &self.grid
