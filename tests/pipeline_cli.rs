@@ -126,6 +126,51 @@ fn in_memory_and_streaming_runs_match_the_references() {
 }
 
 #[test]
+fn measuring_while_labeling_and_after_give_the_same_outputs() {
+    // One-pass properties are measured from the label blocks as they are
+    // written; an object-image property (euler_number) makes the pipeline
+    // read the labels back instead. Labels, shared columns and the preview
+    // (its label outlines included) must not depend on which way it went.
+    let dir = tempfile::tempdir().unwrap();
+    for (case, chunks, columns) in [("nuclei2d_u16", "41,19", 4), ("nuclei3d", "7,17,31", 5)] {
+        let mut outputs = Vec::new();
+        for (props, limit) in [
+            ("area,centroid", "64M"),
+            ("area,centroid,euler_number", "64M"),
+            ("area,centroid,euler_number", "0"),
+        ] {
+            let out = dir.path().join(format!("{case}-{props}-{limit}"));
+            tesserae()
+                .arg("pipeline")
+                .arg(input(case))
+                .args(["--chunks", chunks, "--regionprops", props])
+                .args(["--memory-limit", limit])
+                .arg("--out")
+                .arg(&out)
+                .assert()
+                .success();
+            let table = std::fs::read_to_string(out.join("regionprops.csv")).unwrap();
+            let shared: Vec<String> = table
+                .lines()
+                .map(|l| l.split(',').take(columns).collect::<Vec<_>>().join(","))
+                .collect();
+            outputs.push((
+                read::<u32>(&out.join("labels.tif")),
+                shared,
+                std::fs::read(out.join("preview.png")).unwrap(),
+            ));
+        }
+        assert_eq!(
+            outputs[0].0,
+            read::<u32>(&fixture(&format!("{case}_labels.tif")))
+        );
+        for other in &outputs[1..] {
+            assert!(outputs[0] == *other, "{case}: outputs differ");
+        }
+    }
+}
+
+#[test]
 fn a_given_threshold_and_the_default_steps() {
     // Otsu's threshold of the smoothed nuclei2d is 76 (scikit-image): giving it
     // by value reproduces the same labels; with defaults the steps folder is removed.

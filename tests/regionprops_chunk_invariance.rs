@@ -4,7 +4,7 @@
 use ndarray::ArrayD;
 use proptest::prelude::*;
 use tesserae::ndmeasure::{Column, Property, RegionProps, RegionTable};
-use tesserae::{ArraySource, Executor, VoxelSize};
+use tesserae::{ArraySource, ChunkGrid, Executor, Source, VoxelSize};
 
 /// Every one-pass property that applies to `ndim` axes.
 fn one_pass(ndim: usize) -> Vec<Property> {
@@ -120,9 +120,18 @@ fn check(labels: ArrayD<u16>, intensity: ArrayD<u16>, chunks: Vec<usize>, spacin
     let chunked = props
         .clone()
         .chunks(&chunks)
-        .run(&exec, &ArraySource::new(labels), Some(&intensity))
+        .run(&exec, &ArraySource::new(labels.clone()), Some(&intensity))
         .unwrap();
     assert_same(&whole, &chunked);
+    // Measured from the chunks as blocks, in reverse order.
+    let grid = ChunkGrid::new(labels.shape(), &chunks).unwrap();
+    let measuring = props.measuring(labels.shape(), Some(&intensity)).unwrap();
+    for c in (0..grid.num_chunks()).rev() {
+        let region = grid.chunk_region(&grid.chunk_index(c));
+        let block = ArraySource::new(labels.clone()).read(&region).unwrap();
+        measuring.add(&region, &block.view()).unwrap();
+    }
+    assert_same(&whole, &measuring.finish().unwrap());
 }
 
 proptest! {
@@ -217,4 +226,27 @@ fn empty_label_images_give_empty_tables_with_the_columns() {
         .unwrap();
     assert_eq!(table.names(), ["label", "centroid-0", "centroid-1"]);
     assert!(table.is_empty());
+}
+
+#[test]
+fn measuring_blocks_refuses_object_image_properties_and_gaps() {
+    let props = RegionProps::new()
+        .properties(&["label", "perimeter"])
+        .unwrap();
+    let message = props
+        .measuring::<ArraySource<u8>>(&[4, 4], None)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("perimeter"), "{message}");
+    let props = RegionProps::new().properties(&["label", "area"]).unwrap();
+    let measuring = props.measuring::<ArraySource<u8>>(&[4, 4], None).unwrap();
+    let block = ndarray::ArrayD::<u32>::ones(vec![2, 4]);
+    measuring
+        .add(
+            &tesserae::Region::new(vec![0, 0], vec![2, 4]),
+            &block.view(),
+        )
+        .unwrap();
+    let message = measuring.finish().unwrap_err().to_string();
+    assert!(message.contains("8 voxels"), "{message}");
 }

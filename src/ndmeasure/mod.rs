@@ -29,7 +29,7 @@ pub use measurements::{Measure, Measurements};
 pub use regionprops::{
     area_convex, area_filled, coords, euler_number, feret_diameter_max,
     feret_diameter_max_of_convex, image, image_convex, image_filled, image_intensity,
-    intensity_median, map_objects, perimeter, perimeter_crofton, solidity, Column, ObjectImage,
-    Property, RegionAccumulator, RegionProps, RegionTable,
+    intensity_median, map_objects, perimeter, perimeter_crofton, solidity, Column, Measuring,
+    ObjectImage, Property, RegionAccumulator, RegionProps, RegionTable,
 };
 pub use stats::{Bins, LabelStats};

@@ -12,23 +12,26 @@
 //! Otherwise steps stream through Zarr stores in a steps folder (removed at
 //! the end unless `--keep-steps`), so memory stays at a few chunks per worker:
 //! the gaussian is computed once into a store; the threshold is a reduction
-//! over it and the mask a comparison; hole filling, object removal and border
-//! clearing each label their input chunked and write the next store; labeling
-//! writes the final labels; regionprops accumulates per label in one pass
-//! plus per-object boxes. Either way, every step is chunked on the engine and
-//! the results are the same.
+//! over it and the mask a comparison, made where it is read; hole filling
+//! and border clearing each label their input chunked and write the next
+//! store; small objects are removed from the same labeling that gives the
+//! final labels. The one-pass properties are measured from the label blocks
+//! as they are written (other properties read the labels back). Either way,
+//! every step is chunked on the engine and the results are the same.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use ndarray::ArrayViewD;
+use ndarray::{s, Array2, ArrayViewD, Axis, Ix2};
 
 use tesserae::io::png::{self, PlaneChoice, Preview};
 use tesserae::io::{self, Compression, WriteOptions};
 use tesserae::labels::{ClearBorder, KeptObjects, RemoveObjects};
 use tesserae::ndfilters::{above, FilterOutput, GaussianFilter, Threshold, ThresholdMethod};
-use tesserae::ndmeasure::{Connectivity, Label, LabelValue, Prepared, RegionProps};
+use tesserae::ndmeasure::{
+    Connectivity, Label, LabelValue, Measuring, Prepared, RegionProps, RegionTable,
+};
 use tesserae::ndmorph::FillHoles;
 use tesserae::{
     store, with_dtype, ArraySink, ArraySource, Element, Error, Executor, Region, Result, Sink,
@@ -530,9 +533,10 @@ struct Finish<'a> {
     started: Instant,
 }
 
-/// Writes the final labels to the labels file (held in memory and written
-/// from there for in-memory steps, else read back from the file), then
-/// measures them; returns the table's rows.
+/// Writes the final labels to the labels file and measures them; returns
+/// the table's rows. One-pass properties are measured from the blocks as they
+/// are written; properties that need the objects' images read the labels
+/// again (held in memory for in-memory steps, else from the file).
 fn label_and_measure<T: FilterOutput, S: Source, L: LabelValue>(
     labeling: Labeling<'_, S>,
     image: &dyn Source<Elem = T>,
@@ -555,7 +559,26 @@ fn label_and_measure<T: FilterOutput, S: Source, L: LabelValue>(
         voxel_size: spacing.cloned(),
         ..WriteOptions::default()
     };
-    let mut sink = io::create::<L>(&outputs.labels, shape, chunks, &options)?;
+    let mut props = RegionProps::new().properties(names)?.chunks(chunks);
+    if let Some(spacing) = spacing {
+        props = props.spacing(spacing.size());
+    }
+    let sink = io::create::<L>(&outputs.labels, shape, chunks, &options)?;
+    if !props.needs_object_images() {
+        let mut measured = Measured {
+            file: sink,
+            measuring: props.measuring(shape, Some(image))?,
+            plane: PlaneCut::new(shape),
+        };
+        labeling.write(exec, &mut measured)?;
+        report("label", started, &format!("{count} objects"));
+        let started = Instant::now();
+        let table = measured.measuring.finish()?;
+        let rows = write_table(&table, outputs, started)?;
+        preview(image, &measured.plane.into_plane(), outputs)?;
+        return Ok(rows);
+    }
+    let mut sink = sink;
     let labels: Box<dyn Source<Elem = L>> = if steps.in_memory {
         let mut array = ArraySink::<L>::new(shape).with_chunks(chunks)?;
         labeling.write(exec, &mut array)?;
@@ -568,7 +591,91 @@ fn label_and_measure<T: FilterOutput, S: Source, L: LabelValue>(
         io::open::<L>(&outputs.labels)?
     };
     report("label", started, &format!("{count} objects"));
-    measure(image, &*labels, names, spacing, chunks, outputs, exec)
+    let started = Instant::now();
+    let table = props.run(exec, &*labels, Some(image))?;
+    let rows = write_table(&table, outputs, started)?;
+    preview(image, &png::plane(&*labels, PlaneChoice::Middle)?, outputs)?;
+    Ok(rows)
+}
+
+/// The labels' sink when the table is measured as the labels are written:
+/// every block goes to the labels file and to the measuring, and the
+/// preview plane's part of it is kept.
+struct Measured<'a, K, T: Element, L> {
+    file: K,
+    measuring: Measuring<'a, dyn Source<Elem = T> + 'a>,
+    plane: PlaneCut<L>,
+}
+
+impl<K: Sink<Elem = L>, T: Element, L: LabelValue> Sink for Measured<'_, K, T, L> {
+    type Elem = L;
+
+    fn shape(&self) -> &[usize] {
+        self.file.shape()
+    }
+
+    fn chunk_shape(&self) -> &[usize] {
+        self.file.chunk_shape()
+    }
+
+    fn write(&self, region: &Region, data: ArrayViewD<'_, L>) -> Result<()> {
+        self.measuring.add(region, &data)?;
+        self.plane.keep(region, &data);
+        self.file.write(region, data)
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.file.commit()
+    }
+}
+
+/// The preview's plane of the labels (the middle z-plane, or a 2-D image
+/// whole), gathered from the blocks written.
+struct PlaneCut<L> {
+    /// The z-plane kept (`None` for a 2-D image).
+    z: Option<usize>,
+    plane: Mutex<Array2<L>>,
+}
+
+impl<L: LabelValue> PlaneCut<L> {
+    fn new(shape: &[usize]) -> PlaneCut<L> {
+        let (z, yx) = match shape {
+            [depth, h, w] => (Some(depth / 2), (*h, *w)),
+            [h, w] => (None, (*h, *w)),
+            _ => (None, (0, 0)),
+        };
+        PlaneCut {
+            z,
+            plane: Mutex::new(Array2::zeros(yx)),
+        }
+    }
+
+    /// Copies the part of the plane in `region` (whose values are `data`).
+    fn keep(&self, region: &Region, data: &ArrayViewD<'_, L>) {
+        let (start, shape) = (region.start(), region.shape());
+        let block = match self.z {
+            Some(z) if (start[0]..start[0] + shape[0]).contains(&z) => {
+                data.index_axis(Axis(0), z - start[0])
+            }
+            Some(_) => return,
+            None => data.view(),
+        };
+        let n = start.len();
+        let Ok(block) = block.into_dimensionality::<Ix2>() else {
+            return;
+        };
+        let mut plane = self.plane.lock().unwrap_or_else(|p| p.into_inner());
+        plane
+            .slice_mut(s![
+                start[n - 2]..start[n - 2] + shape[n - 2],
+                start[n - 1]..start[n - 1] + shape[n - 1]
+            ])
+            .assign(&block);
+    }
+
+    fn into_plane(self) -> Array2<L> {
+        self.plane.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 fn count_dtype(count: usize) -> tesserae::DataType {
@@ -579,39 +686,31 @@ fn count_dtype(count: usize) -> tesserae::DataType {
     }
 }
 
-/// Writes the regionprops table of the labels, with the input image as the
-/// intensity image, then the preview of the middle plane; returns the rows.
-fn measure<T: FilterOutput, L: LabelValue>(
-    image: &dyn Source<Elem = T>,
-    labels: &dyn Source<Elem = L>,
-    names: &[String],
-    spacing: Option<&VoxelSize>,
-    chunks: &[usize],
-    outputs: &Outputs,
-    exec: &Executor,
-) -> Result<usize> {
-    let started = Instant::now();
-    let mut props = RegionProps::new().properties(names)?.chunks(chunks);
-    if let Some(spacing) = spacing {
-        props = props.spacing(spacing.size());
-    }
-    let table = props.run(exec, labels, Some(image))?;
+/// Writes the regionprops table; returns its rows.
+fn write_table(table: &RegionTable, outputs: &Outputs, started: Instant) -> Result<usize> {
     let mut out = Table::create(Some(&outputs.table), true, table.names())?;
     for row in 0..table.len() {
         out.row(&table.row_text(row))?;
     }
     out.finish()?;
     report("regionprops", started, &format!("{} rows", table.len()));
+    Ok(table.len())
+}
 
+/// Writes the preview of the image's middle plane with the labels' outlines.
+fn preview<T: FilterOutput, L: LabelValue>(
+    image: &dyn Source<Elem = T>,
+    labels: &Array2<L>,
+    outputs: &Outputs,
+) -> Result<()> {
     let started = Instant::now();
     let choice = PlaneChoice::Middle;
     let plane = png::plane(image, choice)?;
-    let labels = png::plane(labels, choice)?;
     Preview::new().write(&plane.view(), Some(&labels.view()), &outputs.preview)?;
     report(
         "preview",
         started,
         &crate::preview::describe(image.shape(), choice),
     );
-    Ok(table.len())
+    Ok(())
 }

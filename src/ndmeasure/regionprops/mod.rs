@@ -36,11 +36,14 @@ mod object_image;
 mod property;
 mod table;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use crate::engine::{ChunkGrid, Executor, Region, Source};
+use ndarray::ArrayViewD;
+
+use crate::engine::{ChunkGrid, Executor, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
 use crate::ndmeasure::labels::LabelValue;
+use crate::ndmeasure::sparse::Partial;
 use accumulate::{merge, BlockScan, Plan, RegionAcc};
 use derive::Object;
 use image_pass::ImagePass;
@@ -207,35 +210,13 @@ impl RegionProps {
         S: Source + ?Sized,
     {
         let shape = labels.shape().to_vec();
-        let ndim = shape.len();
-        if ndim != 2 && ndim != 3 {
-            return Err(Error::InvalidArgument(format!(
-                "regionprops needs a 2-D or 3-D label image, not {ndim}-D"
-            )));
-        }
-        let channels = match intensity.map(|s| s.shape()) {
-            None => None,
-            Some(s) if s == &shape[..] => None,
-            Some(s) if s.len() == ndim + 1 && s[..ndim] == shape[..] => Some(s[ndim]),
-            Some(s) => {
-                return Err(Error::ShapeMismatch {
-                    expected: shape,
-                    found: s.to_vec(),
-                })
-            }
-        };
-        let spacing = self.resolve_spacing(labels)?;
-        self.check(ndim, intensity.is_some(), &spacing)?;
-        let plan = self.plan(
-            ndim,
-            channels.map_or(usize::from(intensity.is_some()), |c| c),
-        );
+        let setup = self.setup(&shape, labels.voxel_size(), intensity)?;
+        let plan = &setup.plan;
         let grid = ChunkGrid::new(
             &shape,
             self.chunks.as_deref().unwrap_or(labels.chunk_shape()),
         )?;
-        let wants_values = plan.stats || plan.weighted_order > 0 || !plan.extras.is_empty();
-        let one_pass_intensity = intensity.filter(|_| wants_values);
+        let one_pass_intensity = intensity.filter(|_| setup.wants_values());
         // Sources stored plane by plane (TIFF) are read in slabs; sources in
         // deeper chunks (Zarr) a chunk at a time: their chunks are decoded
         // whole anyway, and one read per chunk measured faster.
@@ -246,32 +227,20 @@ impl RegionProps {
             grid.num_chunks(),
             |i| {
                 let region = grid.chunk_region(&grid.chunk_index(i));
-                let mut scan = BlockScan::new(&plan, region.len());
+                let mut scan = BlockScan::new(plan, region.len());
                 for slab in slabs(&region, by_plane) {
                     let mut read = false;
-                    let mut add = |values: Option<&[S::Elem]>| {
-                        labels.read_view(&slab, &mut |block| {
-                            scan.add(&block, values, slab.start());
-                            read = true;
-                            Ok(())
-                        })
-                    };
-                    match one_pass_intensity {
-                        Some(source) => {
-                            source.read_view(&with_channels(&slab, channels), &mut |view| {
-                                let view = view.as_standard_layout();
-                                add(view.as_slice())
-                            })?
-                        }
-                        None => add(None)?,
-                    }
+                    labels.read_view(&slab, &mut |block| {
+                        read = true;
+                        scan_slab(&mut scan, &block, one_pass_intensity, &slab, setup.channels)
+                    })?;
                     if !read {
                         return Err(Error::Failed(format!("no labels read for {slab}")));
                     }
                 }
                 Ok(scan.finish())
             },
-            |a, b| merge(a, b, &plan),
+            |a, b| merge(a, b, plan),
         )?;
         let per_label = per_label.unwrap_or_default();
         let pass = ImagePass {
@@ -281,8 +250,8 @@ impl RegionProps {
                 .copied()
                 .filter(|p| p.needs_object_image())
                 .collect(),
-            spacing: &spacing,
-            channels,
+            spacing: &setup.spacing,
+            channels: setup.channels,
             budget: self.memory_budget,
         };
         let images = if pass.properties.is_empty() {
@@ -297,15 +266,105 @@ impl RegionProps {
                 .collect();
             pass.run(exec, labels, intensity, &objects)?
         };
-        Ok(self.table(per_label, &images, &plan, &spacing, channels))
+        Ok(self.table(per_label, &images, plan, &setup.spacing, setup.channels))
     }
 
-    fn resolve_spacing<L: Source + ?Sized>(&self, labels: &L) -> Result<Vec<f64>> {
-        let ndim = labels.ndim();
+    /// Whether the properties need the objects' images, a second pass over
+    /// the labels ([`RegionProps::measuring`] refuses them).
+    ///
+    /// ```
+    /// use tesserae::ndmeasure::RegionProps;
+    /// assert!(!RegionProps::new().properties(&["label", "area"])?.needs_object_images());
+    /// assert!(RegionProps::new().properties(&["perimeter"])?.needs_object_images());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn needs_object_images(&self) -> bool {
+        self.properties.iter().any(|p| p.needs_object_image())
+    }
+
+    /// Measures a label image of shape `shape` from its blocks, as they are
+    /// made (by a labeling writing them, say), without reading the labels
+    /// back: [`Measuring::add`] every block once, then
+    /// [`Measuring::finish`] gives the table [`RegionProps::run`] gives.
+    /// The voxel size is [`RegionProps::spacing`]'s, else 1.
+    ///
+    /// Fails for properties that need the objects' images
+    /// ([`RegionProps::needs_object_images`]) and for the errors `run` gives.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::RegionProps;
+    /// use tesserae::{ArraySource, Region};
+    /// let intensity = ArraySource::new(array![[1.0f32, 2.0, 6.0], [9.0, 4.0, 9.0]].into_dyn());
+    /// let props = RegionProps::new().properties(&["label", "area", "intensity_mean"])?;
+    /// let measuring = props.measuring(&[2, 3], Some(&intensity))?;
+    /// measuring.add(&Region::new(vec![0, 0], vec![2, 2]), &array![[1u32, 1], [0, 2]].into_dyn().view())?;
+    /// measuring.add(&Region::new(vec![0, 2], vec![2, 1]), &array![[1u32], [0]].into_dyn().view())?;
+    /// let table = measuring.finish()?;
+    /// assert_eq!(table.float("intensity_mean"), Some(&[3.0, 4.0][..]));
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn measuring<'a, S: Source + ?Sized>(
+        &'a self,
+        shape: &[usize],
+        intensity: Option<&'a S>,
+    ) -> Result<Measuring<'a, S>> {
+        if let Some(p) = self.properties.iter().find(|p| p.needs_object_image()) {
+            return Err(Error::InvalidArgument(format!(
+                "region property '{p}' needs the objects' images: use run"
+            )));
+        }
+        let setup = self.setup(shape, None, intensity)?;
+        Ok(Measuring {
+            props: self,
+            shape: shape.to_vec(),
+            intensity: intensity.filter(|_| setup.wants_values()),
+            setup,
+            partials: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Checks the inputs and plans the one-pass scan.
+    fn setup<S: Source + ?Sized>(
+        &self,
+        shape: &[usize],
+        voxel_size: Option<VoxelSize>,
+        intensity: Option<&S>,
+    ) -> Result<Setup> {
+        let ndim = shape.len();
+        if ndim != 2 && ndim != 3 {
+            return Err(Error::InvalidArgument(format!(
+                "regionprops needs a 2-D or 3-D label image, not {ndim}-D"
+            )));
+        }
+        let channels = match intensity.map(|s| s.shape()) {
+            None => None,
+            Some(s) if s == shape => None,
+            Some(s) if s.len() == ndim + 1 && s[..ndim] == shape[..] => Some(s[ndim]),
+            Some(s) => {
+                return Err(Error::ShapeMismatch {
+                    expected: shape.to_vec(),
+                    found: s.to_vec(),
+                })
+            }
+        };
+        let spacing = self.resolve_spacing(ndim, voxel_size)?;
+        self.check(ndim, intensity.is_some(), &spacing)?;
+        let plan = self.plan(
+            ndim,
+            channels.map_or(usize::from(intensity.is_some()), |c| c),
+        );
+        Ok(Setup {
+            plan,
+            spacing,
+            channels,
+        })
+    }
+
+    fn resolve_spacing(&self, ndim: usize, voxel_size: Option<VoxelSize>) -> Result<Vec<f64>> {
         let spacing = match &self.spacing {
             Some(s) => s.clone(),
-            None => labels
-                .voxel_size()
+            None => voxel_size
                 .map(|v| v.size().to_vec())
                 .filter(|s| s.len() == ndim)
                 .unwrap_or_else(|| vec![1.0; ndim]),
@@ -464,6 +523,148 @@ impl RegionProps {
             }
         }
         table
+    }
+}
+
+/// The checked inputs of a table: the scan's plan, the voxel size and the
+/// intensity channels (`None`: one, or no intensity image).
+struct Setup {
+    plan: Plan,
+    spacing: Vec<f64>,
+    channels: Option<usize>,
+}
+
+impl Setup {
+    /// Whether the one-pass scan reads intensity values.
+    fn wants_values(&self) -> bool {
+        let plan = &self.plan;
+        plan.stats || plan.weighted_order > 0 || !plan.extras.is_empty()
+    }
+}
+
+/// Scans one slab of labels starting at `slab`'s origin, with its intensity
+/// slab when the scan reads values.
+fn scan_slab<L: LabelValue, S: Source + ?Sized>(
+    scan: &mut BlockScan<'_>,
+    labels: &ArrayViewD<'_, L>,
+    intensity: Option<&S>,
+    slab: &Region,
+    channels: Option<usize>,
+) -> Result<()> {
+    match intensity {
+        Some(source) => source.read_view(&with_channels(slab, channels), &mut |view| {
+            let view = view.as_standard_layout();
+            scan.add(labels, view.as_slice(), slab.start());
+            Ok(())
+        }),
+        None => {
+            scan.add::<L, S::Elem>(labels, None, slab.start());
+            Ok(())
+        }
+    }
+}
+
+/// A region-properties table measured from label blocks as they are made
+/// (made by [`RegionProps::measuring`]); blocks may be added from several
+/// threads at once.
+pub struct Measuring<'a, S: Source + ?Sized> {
+    props: &'a RegionProps,
+    shape: Vec<usize>,
+    intensity: Option<&'a S>,
+    setup: Setup,
+    /// Every block's accumulators, by label, and its number of voxels.
+    partials: Mutex<Vec<(Partial<RegionAcc>, usize)>>,
+}
+
+impl<S: Source + ?Sized> std::fmt::Debug for Measuring<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Measuring")
+            .field("shape", &self.shape)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Source + ?Sized> Measuring<'_, S> {
+    /// Measures the labels of `region` (the block's shape). Blocks must not
+    /// overlap; together they must cover the image.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::RegionProps;
+    /// use tesserae::{ArraySource, Region};
+    /// let props = RegionProps::new().properties(&["label", "bbox"])?;
+    /// let measuring = props.measuring::<ArraySource<u8>>(&[1, 4], None)?;
+    /// measuring.add(&Region::new(vec![0, 2], vec![1, 2]), &array![[0u16, 7]].into_dyn().view())?;
+    /// assert!(measuring.add(&Region::new(vec![0, 3], vec![1, 2]), &array![[7u16, 7]].into_dyn().view()).is_err());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn add<L: LabelValue>(&self, region: &Region, labels: &ArrayViewD<'_, L>) -> Result<()> {
+        crate::engine::check_region(&self.shape, region)?;
+        if labels.shape() != region.shape() {
+            return Err(Error::ShapeMismatch {
+                expected: region.shape().to_vec(),
+                found: labels.shape().to_vec(),
+            });
+        }
+        let mut scan = BlockScan::new(&self.setup.plan, region.len());
+        scan_slab(
+            &mut scan,
+            labels,
+            self.intensity,
+            region,
+            self.setup.channels,
+        )?;
+        let partial = scan.finish();
+        self.partials
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((partial, region.len()));
+        Ok(())
+    }
+
+    /// The table, once every voxel was added.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::RegionProps;
+    /// use tesserae::{ArraySource, Region};
+    /// let props = RegionProps::new().properties(&["label", "area"])?;
+    /// let measuring = props.measuring::<ArraySource<u8>>(&[1, 4], None)?;
+    /// measuring.add(&Region::new(vec![0, 0], vec![1, 2]), &array![[0u16, 7]].into_dyn().view())?;
+    /// measuring.add(&Region::new(vec![0, 2], vec![1, 2]), &array![[7u16, 2]].into_dyn().view())?;
+    /// assert_eq!(measuring.finish()?.float("area"), Some(&[1.0, 2.0][..]));
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn finish(self) -> Result<RegionTable> {
+        let plan = &self.setup.plan;
+        let mut partials = self
+            .partials
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        let voxels: usize = partials.iter().map(|(_, n)| n).sum();
+        let expected: usize = self.shape.iter().product();
+        if voxels != expected {
+            return Err(Error::Failed(format!(
+                "the blocks measured hold {voxels} voxels, not the image's {expected}"
+            )));
+        }
+        // Pairwise rounds keep the merging at n log n in the labels.
+        while partials.len() > 1 {
+            let mut next = Vec::with_capacity(partials.len().div_ceil(2));
+            let mut rest = partials.into_iter();
+            while let Some((a, n)) = rest.next() {
+                next.push(match rest.next() {
+                    Some((b, m)) => (merge(a, b, plan), n + m),
+                    None => (a, n),
+                });
+            }
+            partials = next;
+        }
+        let per_label = partials.pop().map(|(p, _)| p).unwrap_or_default();
+        let setup = &self.setup;
+        Ok(self
+            .props
+            .table(per_label, &[], plan, &setup.spacing, setup.channels))
     }
 }
 
