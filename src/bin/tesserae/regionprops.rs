@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use tesserae::ndmeasure::{LabelValue, RegionProps, RegionTable};
-use tesserae::{io, with_dtype, Element, Executor, Result, Source};
+use tesserae::{io, with_dtype, Element, Error, Executor, Result, Source};
 
 use crate::args;
 use crate::labels::{open_labels, with_labels};
@@ -46,6 +46,14 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
         }
         names
     });
+    // Refused before measuring, not after.
+    if let Some(path) = args
+        .output
+        .as_ref()
+        .filter(|p| p.exists() && !args.overwrite)
+    {
+        return Err(Error::Exists { path: path.clone() });
+    }
     let mut props = RegionProps::new().properties(&names)?;
     if let Some(args::Sizes(spacing)) = &args.spacing {
         props = props.spacing(spacing);

@@ -1,6 +1,6 @@
 //! Reading TIFF pages lazily: the page walk at open ([`scan`]) and [`TiffSource`].
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::marker::PhantomData;
@@ -93,6 +93,11 @@ struct Header {
     len: u64,
 }
 
+/// The read buffer of a decoder. The decoder seeks to every directory, and a
+/// seek drops the buffer: a small one keeps walking hundreds of pages cheap,
+/// while strips larger than it are read straight into the decoder's memory.
+const IFD_READ_BYTES: usize = 4 << 10;
+
 fn open_decoder(path: &Path) -> Result<(FileDecoder, Header)> {
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -115,7 +120,7 @@ fn open_decoder(path: &Path) -> Result<(FileDecoder, Header)> {
     limits.decoding_buffer_size = MAX_CHUNK_BYTES;
     limits.intermediate_buffer_size = MAX_CHUNK_BYTES;
     limits.ifd_value_size = MAX_TAG_BYTES;
-    let decoder = Decoder::new(BufReader::with_capacity(1 << 16, file))
+    let decoder = Decoder::new(BufReader::with_capacity(IFD_READ_BYTES, file))
         .map_err(|e| tiff_error(path, e))?
         .with_limits(limits);
     Ok((decoder, header))
@@ -504,7 +509,17 @@ pub struct TiffSource<T> {
     buffers: Mutex<Vec<Vec<T>>>,
     /// The file, for the reads of uncompressed planes.
     file: File,
+    /// The file mapped into memory when its pixels are one uncompressed
+    /// block in the machine's byte order: contiguous regions are lent
+    /// straight from it, without a copy.
+    map: Option<Mapped>,
     elem: PhantomData<fn() -> T>,
+}
+
+/// A mapping of the file and where its pixel block starts in it.
+struct Mapped {
+    map: memmap2::Mmap,
+    start: usize,
 }
 
 impl<T> std::fmt::Debug for TiffSource<T> {
@@ -543,12 +558,14 @@ impl<T: Element> TiffSource<T> {
         }
         let page = layout.directories - 1;
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let map = map_block::<T>(&file, &layout);
         Ok(TiffSource {
             path: path.to_path_buf(),
             layout,
             pool: Mutex::new(vec![PooledDecoder { decoder, page }]),
             buffers: Mutex::new(Vec::new()),
             file,
+            map,
             elem: PhantomData,
         })
     }
@@ -749,6 +766,16 @@ impl<T: Element> TiffSource<T> {
         Ok(())
     }
 
+    /// `region` straight from the mapped file, when the file is mapped and
+    /// the region is one contiguous block of it (whole rows of whole planes).
+    fn mapped_view(&self, region: &Region) -> Option<ArrayViewD<'_, T>> {
+        let mut view = self.map.as_ref()?.pixels::<T>(&self.layout.shape)?;
+        for (axis, (&start, end)) in region.start().iter().zip(region.end()).enumerate() {
+            view.slice_axis_inplace(ndarray::Axis(axis), ndarray::Slice::from(start..end));
+        }
+        view.is_standard_layout().then_some(view)
+    }
+
     /// A buffer of `len` elements, reused from an earlier read when one is free.
     fn take_buffer(&self, len: usize) -> Vec<T> {
         let reused = self.buffers.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -772,6 +799,64 @@ impl<T: Element> TiffSource<T> {
             buffers.push(buffer);
         }
     }
+}
+
+/// Maps the file when its planes are one uncompressed block in the
+/// machine's byte order, evenly spaced and aligned for `T` (as tifffile and
+/// [`TiffSink`](super::TiffSink) write stacks); `None` otherwise or when
+/// mapping fails, and reads then copy from the file.
+fn map_block<T: Element>(file: &File, layout: &Layout) -> Option<Mapped> {
+    let contiguous = layout.contiguous.as_ref().filter(|c| !c.swap)?;
+    let n = layout.shape.len();
+    let plane = (layout.shape[n - 2] * layout.shape[n - 1] * T::DTYPE.size()) as u64;
+    let first = *contiguous.starts.first()?;
+    let evenly = contiguous
+        .starts
+        .iter()
+        .enumerate()
+        .all(|(k, &s)| s == first + k as u64 * plane);
+    let end = first.checked_add(plane.checked_mul(contiguous.starts.len() as u64)?)?;
+    if !evenly || end > file.metadata().ok()?.len() {
+        return None;
+    }
+    // SAFETY: the file is opened read-only and the mapping is only read,
+    // within the length checked above. As with any mapped file, another
+    // process truncating the file while it is read would fault; the inputs
+    // are read, never written, by tesserae.
+    let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
+    let start = usize::try_from(first).ok()?;
+    let mapped = Mapped { map, start };
+    mapped.pixels::<T>(&layout.shape).map(|_| ())?;
+    Some(mapped)
+}
+
+impl Mapped {
+    /// The whole image as a view into the mapping (`None` when the block is
+    /// not aligned for `T`).
+    fn pixels<T: Element>(&self, shape: &[usize]) -> Option<ArrayViewD<'_, T>> {
+        let len: usize = shape.iter().product();
+        let bytes = self
+            .map
+            .get(self.start..self.start + len * std::mem::size_of::<T>())?;
+        let values: &[T] = pod_slice(bytes)?;
+        ArrayViewD::from_shape(shape, values).ok()
+    }
+}
+
+/// `bytes` as a slice of `T`, when aligned and `T` is a plain number type.
+fn pod_slice<T: Element>(bytes: &[u8]) -> Option<&[T]> {
+    macro_rules! cast {
+        ($($t:ty),*) => {$(
+            if TypeId::of::<T>() == TypeId::of::<$t>() {
+                let values: &[$t] = bytemuck::try_cast_slice(bytes).ok()?;
+                // SAFETY: `T` is `$t` (the same type id): the slice is
+                // reinterpreted as itself.
+                return Some(unsafe { &*(values as *const [$t] as *const [T]) });
+            }
+        )*};
+    }
+    cast!(u8, u16, u32, u64, i8, i16, i32, i64, f32, f64);
+    None
 }
 
 /// Reads exactly `buf.len()` bytes at offset `at` without moving a shared cursor.
@@ -859,6 +944,9 @@ impl<T: Element> Source for TiffSource<T> {
         f: &mut dyn FnMut(ArrayViewD<'_, T>) -> Result<()>,
     ) -> Result<()> {
         check_region(&self.layout.shape, region)?;
+        if let Some(view) = self.mapped_view(region) {
+            return f(view);
+        }
         let mut buffer = self.take_buffer(region.len());
         self.fill(region, &mut buffer)?;
         let result = ArrayViewD::from_shape(region.shape(), &buffer)
