@@ -14,6 +14,17 @@
 //! noise (short runs, many of them) as cheap as blobs. Multilabel mode, whose
 //! runs hold equal values, compares run extents with a two-pointer sweep.
 //!
+//! A contact implied by others is skipped: two earlier neighbour rows that
+//! both connect to the current row at shifts -1..=1 and touch each other at
+//! shifts -1..=1 (in 26-connectivity the row one plane back touches the three
+//! others) have their touching voxels in one set already, so a run that
+//! reaches a voxel of the first row need not be united with a run of the
+//! second next to that voxel (`cover` orders the rows and names the covering
+//! ones, `unite_full_rows` masks the covered contacts). On 26-connected noise
+//! this saves a third (density 0.2) to two thirds (0.5) of the unions. The
+//! binary kernel is compiled a second time for CPUs with popcnt and BMI,
+//! chosen at run time.
+//!
 //! A flat union-find over run indices (Rem's algorithm, uniting towards the
 //! smaller index) merges the pairs. Runs are created in raster order, so each
 //! component's root is its first run and one sweep in run order numbers the
@@ -233,7 +244,7 @@ pub(crate) fn label_view<T: Element>(
 
 /// Labels the binary image whose rows `rows` yields (foreground where `fg`),
 /// compiled a second time for CPUs with `popcnt` and BMI (the run lookups
-/// are popcounts and the contact loops bit scans: a third faster there).
+/// are popcounts and the contact loops bit scans: up to a third less time).
 fn label_binary<'d, T: Copy + 'd>(
     rows: impl Iterator<Item = &'d [T]>,
     plan: &Plan,

@@ -1,5 +1,5 @@
 //! In-memory labeling on several threads: the image is cut along its first
-//! axis into a few slabs per thread, each slab labeled in place (rows read from
+//! axis into one slab per thread, each slab labeled in place (rows read from
 //! the caller's view, no copy), the slabs merged across their touching planes
 //! by the chunked merge (so the numbering is scipy's), and the final labels
 //! written straight into each slab's contiguous part of the output (zeroed
@@ -17,11 +17,6 @@ use crate::ndmeasure::label::Structure;
 
 /// Below this many voxels an image is labeled on one thread.
 const MIN_PARALLEL_VOXELS: usize = 1 << 18;
-/// Slabs per thread: a few, so a thread that the system holds back leaves
-/// its remaining slabs to the others instead of keeping them waiting.
-const SLABS_PER_THREAD: usize = 4;
-/// Fewest voxels of a slab, unless that leaves threads without one.
-const MIN_SLAB_VOXELS: usize = 1 << 16;
 
 /// The slab height along axis 0 for `threads` workers, or `None` when the
 /// image is better labeled in one piece.
@@ -30,12 +25,7 @@ pub(crate) fn slab_height(shape: &[usize], threads: usize) -> Option<usize> {
     if threads < 2 || shape.len() < 2 || shape[0] < 2 || len < MIN_PARALLEL_VOXELS {
         return None;
     }
-    let plane = len / shape[0];
-    let height = shape[0]
-        .div_ceil(threads * SLABS_PER_THREAD)
-        .max(MIN_SLAB_VOXELS.div_ceil(plane))
-        .min(shape[0].div_ceil(threads.min(shape[0])));
-    Some(height)
+    Some(shape[0].div_ceil(threads.min(shape[0])))
 }
 
 /// Labels `image` in slabs of `height` planes along axis 0 on the current
