@@ -823,7 +823,9 @@ fn map_block<T: Element>(file: &File, layout: &Layout) -> Option<Mapped> {
     // within the length checked above. As with any mapped file, another
     // process truncating the file while it is read would fault; the inputs
     // are read, never written, by tesserae.
-    let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
+    // Populated at once: readers on several threads then take no page
+    // faults on it (which contend for the process's memory map).
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) }.ok()?;
     let start = usize::try_from(first).ok()?;
     let mapped = Mapped { map, start };
     mapped.pixels::<T>(&layout.shape).map(|_| ())?;
