@@ -93,6 +93,9 @@ struct Header {
     len: u64,
 }
 
+/// Mapped files up to this size are populated when mapped.
+const POPULATE_BYTES: u64 = 1 << 30;
+
 /// The read buffer of a decoder. The decoder seeks to every directory, and a
 /// seek drops the buffer: a small one keeps walking hundreds of pages cheap,
 /// while strips larger than it are read straight into the decoder's memory.
@@ -819,13 +822,18 @@ fn map_block<T: Element>(file: &File, layout: &Layout) -> Option<Mapped> {
     if !evenly || end > file.metadata().ok()?.len() {
         return None;
     }
+    // Populated at once when small: readers on several threads then take no
+    // page faults on it (which contend for the process's memory map). Large
+    // files are mapped on demand, so opening one reads nothing.
+    let mut options = memmap2::MmapOptions::new();
+    if end <= POPULATE_BYTES {
+        options.populate();
+    }
     // SAFETY: the file is opened read-only and the mapping is only read,
     // within the length checked above. As with any mapped file, another
     // process truncating the file while it is read would fault; the inputs
     // are read, never written, by tesserae.
-    // Populated at once: readers on several threads then take no page
-    // faults on it (which contend for the process's memory map).
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) }.ok()?;
+    let map = unsafe { options.map(file) }.ok()?;
     let start = usize::try_from(first).ok()?;
     let mapped = Mapped { map, start };
     mapped.pixels::<T>(&layout.shape).map(|_| ())?;
