@@ -389,16 +389,8 @@ impl<S: Source> KeptObjects<'_, S> {
         K: Sink<Elem = L>,
         L: LabelValue,
     {
-        check_shapes(self.mask.shape(), sink.shape())?;
-        if L::from_count(self.count).is_none() {
-            return Err(Error::InvalidArgument(format!(
-                "{} objects do not fit {} labels: write to a u64 sink",
-                self.count,
-                L::DTYPE
-            )));
-        }
         let new_label = &self.new_label;
-        self.prepared.write_mapped(exec, sink, |l| {
+        self.prepared.write_mapped(exec, sink, self.count, |l| {
             L::from_count(new_label[l]).unwrap_or_else(L::zero)
         })?;
         Ok(self.count)

@@ -354,21 +354,10 @@ impl<S: Source> Prepared<'_, S> {
         K: Sink<Elem = L>,
         L: LabelValue,
     {
-        if sink.shape() != self.grid.shape() {
-            return Err(Error::ShapeMismatch {
-                expected: self.grid.shape().to_vec(),
-                found: sink.shape().to_vec(),
-            });
-        }
-        if L::from_count(self.count).is_none() {
-            return Err(Error::InvalidArgument(format!(
-                "{} objects do not fit {} labels: write to a u64 sink",
-                self.count,
-                L::DTYPE
-            )));
-        }
         let count = self.count;
-        self.write_mapped(exec, sink, |l| L::from_count(l).unwrap_or_else(L::zero))?;
+        self.write_mapped(exec, sink, count, |l| {
+            L::from_count(l).unwrap_or_else(L::zero)
+        })?;
         Ok(count)
     }
 }
@@ -376,17 +365,31 @@ impl<S: Source> Prepared<'_, S> {
 impl<S: Source> Prepared<'_, S> {
     /// Pass 3 with a relabeling: writes `map(final label)` on every object
     /// and 0 on the background into `sink` chunk by chunk, then commits it.
-    /// The caller checked the sink's shape.
+    /// Fails when the sink's shape differs from the source's, or `count`
+    /// labels do not fit `L`.
     pub(crate) fn write_mapped<K, L>(
         self,
         exec: &Executor,
         sink: &mut K,
+        count: usize,
         map: impl Fn(usize) -> L + Sync,
     ) -> Result<()>
     where
         K: Sink<Elem = L>,
         L: LabelValue,
     {
+        if sink.shape() != self.grid.shape() {
+            return Err(Error::ShapeMismatch {
+                expected: self.grid.shape().to_vec(),
+                found: sink.shape().to_vec(),
+            });
+        }
+        if L::from_count(count).is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "{count} objects do not fit {} labels: write to a u64 sink",
+                L::DTYPE
+            )));
+        }
         let Prepared {
             source,
             structure,
