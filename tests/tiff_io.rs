@@ -967,3 +967,26 @@ fn measure_write_throughput() {
         );
     }
 }
+
+/// Opening reuses the page walk of the probe just before it only while the
+/// file is unchanged: a file rewritten between the two opens as it is now.
+#[test]
+fn open_after_probe_sees_a_rewritten_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rewritten.tif");
+    let options = WriteOptions {
+        overwrite: true,
+        ..Default::default()
+    };
+    let first = random_array::<u16>(&[3, 5, 4], 1);
+    write_in_order(&path, &first, &[3, 5, 4], &[0], &options).unwrap();
+    assert_eq!(probe(&path).unwrap().shape, vec![3, 5, 4]);
+    assert_eq!(read_all::<u16>(&path), first);
+
+    assert_eq!(probe(&path).unwrap().shape, vec![3, 5, 4]);
+    let second = random_array::<u16>(&[6, 5, 4], 2);
+    write_in_order(&path, &second, &[6, 5, 4], &[0], &options).unwrap();
+    let source = TiffSource::<u16>::open(&path).unwrap();
+    assert_eq!(source.shape(), &[6, 5, 4]);
+    assert_eq!(read_all::<u16>(&path), second);
+}

@@ -54,6 +54,7 @@ pub use write::TiffSink;
 /// ```
 pub fn probe(path: &Path) -> Result<ImageInfo> {
     let (layout, _) = read::scan(path)?;
+    read::remember(path, &layout);
     Ok(layout.info())
 }
 

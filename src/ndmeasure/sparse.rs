@@ -91,17 +91,10 @@ impl<A> RunScan<A> {
             let mut last: Option<(L, u32)> = None;
             while x < n {
                 let value = data[x];
-                if value == zero && !with_zero {
-                    x += 1 + data[x + 1..]
-                        .iter()
-                        .position(|&v| v != zero)
-                        .unwrap_or(n - x - 1);
-                    continue;
-                }
                 let start = x;
-                x += 1;
-                while x < n && data[x] == value {
-                    x += 1;
+                x = run_end(data, x + 1, value);
+                if value == zero && !with_zero {
+                    continue;
                 }
                 let slot = match last {
                     Some((l, s)) if l == value => s,
@@ -134,6 +127,25 @@ impl<A> RunScan<A> {
         self.accs.sort_unstable_by_key(|(label, _)| *label);
         self.accs
     }
+}
+
+/// The first index at or after `from` whose value is not `value` (`data`'s
+/// length if none). Whole blocks of equal values are compared at once, in
+/// vector code; only the block where the run ends is searched value by value.
+#[inline]
+fn run_end<L: LabelValue>(data: &[L], from: usize, value: L) -> usize {
+    const BLOCK: usize = 16;
+    let mut x = from;
+    while let Some(block) = data.get(x..x + BLOCK) {
+        if !block.iter().fold(true, |same, &v| same & (v == value)) {
+            break;
+        }
+        x += BLOCK;
+    }
+    data[x..]
+        .iter()
+        .position(|&v| v != value)
+        .map_or(data.len(), |i| x + i)
 }
 
 /// The slot of `label` in the slot table of a scan of `voxels` voxels (taking
@@ -298,4 +310,27 @@ where
         |a, b| merge_sorted(a, b, &merge),
     )?;
     Ok(merged.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_end;
+
+    /// Runs of every length from 1 to 40, so that they start and end at
+    /// every position within and across the blocks compared at once.
+    #[test]
+    fn run_ends_match_a_value_by_value_search() {
+        let mut data = Vec::new();
+        for len in 1..=40u32 {
+            data.extend(std::iter::repeat_n(len % 3, len as usize));
+        }
+        for from in 0..data.len() {
+            let value = data[from.saturating_sub(1)];
+            let naive = (from..data.len())
+                .find(|&x| data[x] != value)
+                .unwrap_or(data.len());
+            assert_eq!(run_end(&data, from, value), naive, "from {from}");
+        }
+        assert_eq!(run_end(&data, data.len(), 7), data.len());
+    }
 }

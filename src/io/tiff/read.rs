@@ -93,9 +93,6 @@ struct Header {
     len: u64,
 }
 
-/// Mapped files up to this size are populated when mapped.
-const POPULATE_BYTES: u64 = 1 << 30;
-
 /// The read buffer of a decoder. The decoder seeks to every directory, and a
 /// seek drops the buffer: a small one keeps walking hundreds of pages cheap,
 /// while strips larger than it are read straight into the decoder's memory.
@@ -301,6 +298,40 @@ fn compression_name(code: u16) -> String {
         7 => "jpeg".into(),
         other => format!("compression {other}"),
     }
+}
+
+/// The layout of the file probed last, with its [`FileStamp`]: the command
+/// line probes a file for its element type, then opens it,
+/// and walking the directories of a stack of many pages is most of the cost
+/// of opening it. Taken by the next open of the same, unchanged file.
+static PROBED: Mutex<Option<(PathBuf, FileStamp, Layout)>> = Mutex::new(None);
+
+/// A file's length, modification time and (on Unix) inode number: a file
+/// replaced by renaming another over it has a new inode.
+type FileStamp = (u64, Option<std::time::SystemTime>, u64);
+
+fn stamp(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((meta.len(), meta.modified().ok(), inode))
+}
+
+/// Keeps the layout `probe` found for the open that follows.
+pub(super) fn remember(path: &Path, layout: &Layout) {
+    if let Some(stamp) = stamp(path) {
+        *PROBED.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((path.to_path_buf(), stamp, layout.clone()));
+    }
+}
+
+/// The layout [`remember`]ed for `path`, if the file has not changed since.
+fn recall(path: &Path) -> Option<Layout> {
+    let (kept, kept_stamp, layout) = PROBED.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+    let unchanged = kept == path && stamp(path).is_some_and(|s| s == kept_stamp);
+    unchanged.then_some(layout)
 }
 
 /// Walks every page directory of a TIFF file; returns the layout and the
@@ -552,14 +583,20 @@ impl<T: Element> TiffSource<T> {
     /// assert!(matches!(TiffSource::<u8>::open(path.as_ref()), Err(Error::DataTypeMismatch { .. })));
     /// ```
     pub fn open(path: &Path) -> Result<Self> {
-        let (layout, decoder) = scan(path)?;
+        let (layout, decoder, page) = match recall(path) {
+            Some(layout) => (layout, open_decoder(path)?.0, 0),
+            None => {
+                let (layout, decoder) = scan(path)?;
+                let last = layout.directories - 1;
+                (layout, decoder, last)
+            }
+        };
         if layout.dtype != T::DTYPE {
             return Err(Error::DataTypeMismatch {
                 expected: T::DTYPE,
                 found: layout.dtype,
             });
         }
-        let page = layout.directories - 1;
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let map = map_block::<T>(&file, &layout);
         Ok(TiffSource {
@@ -822,18 +859,13 @@ fn map_block<T: Element>(file: &File, layout: &Layout) -> Option<Mapped> {
     if !evenly || end > file.metadata().ok()?.len() {
         return None;
     }
-    // Populated at once when small: readers on several threads then take no
-    // page faults on it (which contend for the process's memory map). Large
-    // files are mapped on demand, so opening one reads nothing.
-    let mut options = memmap2::MmapOptions::new();
-    if end <= POPULATE_BYTES {
-        options.populate();
-    }
+    // Mapped on demand, so readers fault its pages in parallel (populating
+    // it up front was a serial pass over the file before any reader started).
     // SAFETY: the file is opened read-only and the mapping is only read,
     // within the length checked above. As with any mapped file, another
     // process truncating the file while it is read would fault; the inputs
     // are read, never written, by tesserae.
-    let map = unsafe { options.map(file) }.ok()?;
+    let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
     let start = usize::try_from(first).ok()?;
     let mapped = Mapped { map, start };
     mapped.pixels::<T>(&layout.shape).map(|_| ())?;

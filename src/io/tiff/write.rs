@@ -221,8 +221,9 @@ impl<T: Element> TiffSink<T> {
         let file = File::create(&temp).map_err(|e| Error::io(path, e))?;
         let (direct, output) =
             if compression == TiffCompression::Uncompressed && direct::supported::<T>() {
-                let pages = shape[..n - 2].iter().product();
-                (Some(Direct::new(file, pages)), Output::Closed)
+                let pages: usize = shape[..n - 2].iter().product();
+                let bytes = pages * height * width * T::DTYPE.size();
+                (Some(Direct::new(file, pages, bytes as u64)), Output::Closed)
             } else {
                 (None, Output::Pending(file))
             };

@@ -25,12 +25,31 @@ pub(crate) struct Plan {
     pub order: usize,
     /// Number of intensity channels (0: no intensity image).
     pub channels: usize,
-    /// Whether intensity extrema, sums and variances are wanted.
-    pub stats: bool,
+    /// Which intensity statistics are wanted.
+    pub stats: Stats,
     /// Highest power per axis of the intensity-weighted moments (0: none).
     pub weighted_order: usize,
     /// User accumulators.
     pub extras: Vec<Arc<dyn RegionAccumulator>>,
+}
+
+/// The intensity statistics one pass gathers, besides the value sums (which
+/// every pass reading values gathers).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Stats {
+    /// The value sums, for the mean.
+    pub mean: bool,
+    /// The smallest and largest values.
+    pub extrema: bool,
+    /// The squared deviations, for the standard deviation.
+    pub spread: bool,
+}
+
+impl Stats {
+    /// Whether any statistic is wanted.
+    pub(crate) fn any(self) -> bool {
+        self.mean || self.extrema || self.spread
+    }
 }
 
 impl Plan {
@@ -104,7 +123,7 @@ impl RegionAcc {
             moments: vec![0.0; plan.moments_len(plan.order)],
             channels: vec![
                 channel;
-                if plan.stats || weighted > 0 {
+                if plan.stats.any() || weighted > 0 {
                     plan.channels
                 } else {
                     0
@@ -342,13 +361,24 @@ fn add_values<T: Element>(acc: &mut RegionAcc, plan: &Plan, outer: &[f64], x0: i
             } else {
                 integer_sums(values.iter().skip(c).step_by(nch), shift)
             };
-            if plan.stats {
+            if plan.stats.extrema {
                 ch.min = ch.min.min(sums.min as f64);
                 ch.max = ch.max.max(sums.max as f64);
+            }
+            if plan.stats.spread {
                 ch.shifted_sum += sums.shifted as f64;
                 ch.shifted_sq += sums.shifted_sq as f64;
             }
             ch.sum += sums.raw as f64;
+            continue;
+        }
+        if plan.weighted_order == 0 && nch == 1 {
+            let sums = float_sums(values, ch.shift, plan.stats);
+            ch.min = ch.min.min(sums.min);
+            ch.max = ch.max.max(sums.max);
+            ch.sum += sums.raw;
+            ch.shifted_sum += sums.shifted;
+            ch.shifted_sq += sums.shifted_sq;
             continue;
         }
         let (mut lo, mut hi) = (ch.min, ch.max);
@@ -357,9 +387,11 @@ fn add_values<T: Element>(acc: &mut RegionAcc, plan: &Plan, outer: &[f64], x0: i
         let order = plan.weighted_order;
         for (i, v) in values.iter().skip(c).step_by(nch).enumerate() {
             let v = v.as_f64();
-            if plan.stats {
+            if plan.stats.extrema {
                 lo = lo.min(v);
                 hi = hi.max(v);
+            }
+            if plan.stats.spread {
                 let d = v - ch.shift;
                 s += d;
                 sq += d * d;
@@ -387,6 +419,72 @@ fn add_values<T: Element>(acc: &mut RegionAcc, plan: &Plan, outer: &[f64], x0: i
                 }
             }
         }
+    }
+}
+
+/// The extrema and sums of a run of values, in `f64`.
+struct FloatSums {
+    min: f64,
+    max: f64,
+    raw: f64,
+    /// Sums of the differences to the shift and of their squares.
+    shifted: f64,
+    shifted_sq: f64,
+}
+
+/// The sums of `values`, and the extrema and squared deviations from `shift`
+/// when `stats` wants them (else infinite extrema and zero deviations).
+fn float_sums<T: Element>(values: &[T], shift: f64, stats: Stats) -> FloatSums {
+    match (stats.extrema, stats.spread) {
+        (false, false) => lanes::<T, false, false>(values, shift),
+        (true, false) => lanes::<T, true, false>(values, shift),
+        (false, true) => lanes::<T, false, true>(values, shift),
+        (true, true) => lanes::<T, true, true>(values, shift),
+    }
+}
+
+/// Independent partial sums that the compiler keeps in vector registers.
+const LANES: usize = 8;
+
+/// [`float_sums`] for one choice of statistics: value `i` goes to lane
+/// `i % LANES`, and the lanes are added up at the end.
+fn lanes<T: Element, const EXTREMA: bool, const SPREAD: bool>(
+    values: &[T],
+    shift: f64,
+) -> FloatSums {
+    let mut lo = [f64::INFINITY; LANES];
+    let mut hi = [f64::NEG_INFINITY; LANES];
+    let mut raw = [0.0f64; LANES];
+    let mut s = [0.0f64; LANES];
+    let mut sq = [0.0f64; LANES];
+    let mut add = |k: usize, v: f64| {
+        raw[k] += v;
+        if EXTREMA {
+            lo[k] = lo[k].min(v);
+            hi[k] = hi[k].max(v);
+        }
+        if SPREAD {
+            let d = v - shift;
+            s[k] += d;
+            sq[k] += d * d;
+        }
+    };
+    let blocks = values.chunks_exact(LANES);
+    let rest = blocks.remainder();
+    for block in blocks {
+        for (k, v) in block.iter().enumerate() {
+            add(k, v.as_f64());
+        }
+    }
+    for (k, v) in rest.iter().enumerate() {
+        add(k, v.as_f64());
+    }
+    FloatSums {
+        min: lo.into_iter().fold(f64::INFINITY, f64::min),
+        max: hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
+        raw: raw.iter().sum(),
+        shifted: s.iter().sum(),
+        shifted_sq: sq.iter().sum(),
     }
 }
 
@@ -438,7 +536,7 @@ fn integer_sums<'a, T: Element>(values: impl Iterator<Item = &'a T>, shift: i64)
 mod tests {
     use ndarray::{ArrayD, Axis, Slice};
 
-    use super::{BlockScan, Plan};
+    use super::{BlockScan, Plan, Stats};
 
     /// Labels that appear slab after slab, below and far above the first
     /// slab's (the slot table widens, then turns into a hash map).
@@ -459,7 +557,11 @@ mod tests {
             ndim: 3,
             order: 3,
             channels: 1,
-            stats: true,
+            stats: super::Stats {
+                mean: true,
+                extrema: true,
+                spread: true,
+            },
             weighted_order,
             extras: Vec::new(),
         }
@@ -494,6 +596,53 @@ mod tests {
             for depth in [1, 2, 3, 7] {
                 assert_eq!(scanned(&plan, &f32s, depth), whole);
                 assert_eq!(scanned(&plan, &u16s, depth), whole);
+            }
+        }
+    }
+
+    /// A plan gathering some statistics gives the same values for them as
+    /// one gathering all, on values whose sums round (lanes add them up in
+    /// another order than one by one).
+    #[test]
+    fn each_statistic_alone_equals_all_of_them() {
+        let labels = labels();
+        let values = ArrayD::from_shape_fn(vec![7, 5, 6], |i| {
+            ((i[0] * 13 + i[1] * 5 + i[2]) % 17) as f32 * 0.37 - 2.1
+        });
+        let scan = |stats: Stats| {
+            let plan = Plan { stats, ..plan(0) };
+            let mut scan = BlockScan::new(&plan, labels.len());
+            scan.add(&labels.view(), values.as_slice(), &[0, 0, 0]);
+            scan.finish()
+        };
+        let all = scan(Stats {
+            mean: true,
+            extrema: true,
+            spread: true,
+        });
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(1.0);
+        for (mean, extrema, spread) in [
+            (true, false, false),
+            (false, true, false),
+            (false, false, true),
+        ] {
+            let some = scan(Stats {
+                mean,
+                extrema,
+                spread,
+            });
+            assert_eq!(some.len(), all.len());
+            for ((la, a), (lb, b)) in all.iter().zip(&some) {
+                assert_eq!(la, lb);
+                let (a, b) = (&a.channels[0], &b.channels[0]);
+                assert!(close(a.sum, b.sum), "sum {} {}", a.sum, b.sum);
+                if extrema {
+                    assert_eq!((a.min, a.max), (b.min, b.max));
+                }
+                if spread {
+                    assert!(close(a.m2, b.m2), "m2 {} {}", a.m2, b.m2);
+                    assert!(close(a.mean, b.mean));
+                }
             }
         }
     }

@@ -44,7 +44,7 @@ use crate::engine::{ChunkGrid, Executor, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
 use crate::ndmeasure::labels::LabelValue;
 use crate::ndmeasure::sparse::Partial;
-use accumulate::{merge, BlockScan, Plan, RegionAcc};
+use accumulate::{merge, BlockScan, Plan, RegionAcc, Stats};
 use derive::Object;
 use image_pass::ImagePass;
 
@@ -451,7 +451,11 @@ impl RegionProps {
             ndim,
             order,
             channels,
-            stats: wants(&[IntensityMin, IntensityMax, IntensityMean, IntensityStd]),
+            stats: Stats {
+                mean: wants(&[IntensityMean]),
+                extrema: wants(&[IntensityMin, IntensityMax]),
+                spread: wants(&[IntensityStd]),
+            },
             weighted_order,
             extras: self.extras.clone(),
         }
@@ -538,7 +542,7 @@ impl Setup {
     /// Whether the one-pass scan reads intensity values.
     fn wants_values(&self) -> bool {
         let plan = &self.plan;
-        plan.stats || plan.weighted_order > 0 || !plan.extras.is_empty()
+        plan.stats.any() || plan.weighted_order > 0 || !plan.extras.is_empty()
     }
 }
 

@@ -73,8 +73,15 @@ pub(super) struct Direct {
 }
 
 impl Direct {
-    /// Writes `pages` pages into `file` (empty, opened for writing).
-    pub(super) fn new(file: File, pages: usize) -> Self {
+    /// Writes `pages` pages of `data_bytes` bytes of pixels in all into
+    /// `file` (empty, opened for writing).
+    ///
+    /// The pixel data's blocks are allocated at once where the file system
+    /// can: writes into allocated blocks skip the per-block bookkeeping of
+    /// delayed allocation (a quarter of the time of writing a file on ext4).
+    pub(super) fn new(file: File, pages: usize, data_bytes: u64) -> Self {
+        #[cfg(target_os = "linux")]
+        preallocate(&file, DATA_START + data_bytes);
         Direct {
             file,
             filled: (0..pages).map(|_| AtomicUsize::new(0)).collect(),
@@ -130,6 +137,21 @@ impl Direct {
             header.extend_from_slice(&[0; 8]);
         }
         write_all_at(&self.file, &header, 0)
+    }
+}
+
+/// Allocates the first `len` bytes of `file` (and sets its length to `len`).
+/// A file system that cannot is left to allocate as the data is written.
+#[cfg(target_os = "linux")]
+fn preallocate(file: &File, len: u64) {
+    use std::os::fd::AsRawFd;
+    let Ok(len) = libc::off_t::try_from(len) else {
+        return;
+    };
+    // SAFETY: fallocate reads no memory; it only allocates blocks of the
+    // open file descriptor, which `file` keeps alive during the call.
+    unsafe {
+        libc::fallocate(file.as_raw_fd(), 0, 0, len);
     }
 }
 
