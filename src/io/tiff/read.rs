@@ -300,10 +300,10 @@ fn compression_name(code: u16) -> String {
     }
 }
 
-/// The layout of the file probed last, with its [`FileStamp`]: the command
-/// line probes a file for its element type, then opens it,
-/// and walking the directories of a stack of many pages is most of the cost
-/// of opening it. Taken by the next open of the same, unchanged file.
+/// The layout of the file probed last, with its [`FileStamp`]. The command
+/// line probes a file for its element type, then opens it, and walking the
+/// directories of a stack of many pages is most of the cost of opening it.
+/// Taken by the next open of the same, unchanged file.
 static PROBED: Mutex<Option<(PathBuf, FileStamp, Layout)>> = Mutex::new(None);
 
 /// A file's length, modification time and (on Unix) inode number: a file
