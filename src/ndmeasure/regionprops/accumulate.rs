@@ -361,24 +361,11 @@ fn add_values<T: Element>(acc: &mut RegionAcc, plan: &Plan, outer: &[f64], x0: i
             } else {
                 integer_sums(values.iter().skip(c).step_by(nch), shift)
             };
-            if plan.stats.extrema {
-                ch.min = ch.min.min(sums.min as f64);
-                ch.max = ch.max.max(sums.max as f64);
-            }
-            if plan.stats.spread {
-                ch.shifted_sum += sums.shifted as f64;
-                ch.shifted_sq += sums.shifted_sq as f64;
-            }
-            ch.sum += sums.raw as f64;
+            ch.add_sums(&sums, plan.stats);
             continue;
         }
         if plan.weighted_order == 0 && nch == 1 {
-            let sums = float_sums(values, ch.shift, plan.stats);
-            ch.min = ch.min.min(sums.min);
-            ch.max = ch.max.max(sums.max);
-            ch.sum += sums.raw;
-            ch.shifted_sum += sums.shifted;
-            ch.shifted_sq += sums.shifted_sq;
+            ch.add_sums(&float_sums(values, ch.shift, plan.stats), plan.stats);
             continue;
         }
         let (mut lo, mut hi) = (ch.min, ch.max);
@@ -419,6 +406,22 @@ fn add_values<T: Element>(acc: &mut RegionAcc, plan: &Plan, outer: &[f64], x0: i
                 }
             }
         }
+    }
+}
+
+impl Channel {
+    /// Adds the sums of a run, and its extrema and squared deviations when
+    /// `stats` wants them.
+    fn add_sums(&mut self, sums: &FloatSums, stats: Stats) {
+        if stats.extrema {
+            self.min = self.min.min(sums.min);
+            self.max = self.max.max(sums.max);
+        }
+        if stats.spread {
+            self.shifted_sum += sums.shifted;
+            self.shifted_sq += sums.shifted_sq;
+        }
+        self.sum += sums.raw;
     }
 }
 
@@ -502,34 +505,26 @@ fn small_integers<T: Element>() -> bool {
     )
 }
 
-/// The extrema and sums of a run of integer values.
-struct IntegerSums {
-    min: i64,
-    max: i64,
-    raw: i64,
-    /// Sums of the differences to the shift and of their squares.
-    shifted: i64,
-    shifted_sq: i64,
-}
-
-fn integer_sums<'a, T: Element>(values: impl Iterator<Item = &'a T>, shift: i64) -> IntegerSums {
-    let mut sums = IntegerSums {
-        min: i64::MAX,
-        max: i64::MIN,
-        raw: 0,
-        shifted: 0,
-        shifted_sq: 0,
-    };
+/// [`FloatSums`] of a run of integer values, summed in integers (exact).
+fn integer_sums<'a, T: Element>(values: impl Iterator<Item = &'a T>, shift: i64) -> FloatSums {
+    let (mut min, mut max) = (i64::MAX, i64::MIN);
+    let (mut raw, mut shifted, mut shifted_sq) = (0i64, 0i64, 0i64);
     for v in values {
         let v = v.to_i64().unwrap_or(0);
         let d = v - shift;
-        sums.min = sums.min.min(v);
-        sums.max = sums.max.max(v);
-        sums.raw += v;
-        sums.shifted += d;
-        sums.shifted_sq += d * d;
+        min = min.min(v);
+        max = max.max(v);
+        raw += v;
+        shifted += d;
+        shifted_sq += d * d;
     }
-    sums
+    FloatSums {
+        min: min as f64,
+        max: max as f64,
+        raw: raw as f64,
+        shifted: shifted as f64,
+        shifted_sq: shifted_sq as f64,
+    }
 }
 
 #[cfg(test)]
