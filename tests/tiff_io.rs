@@ -990,3 +990,33 @@ fn open_after_probe_sees_a_rewritten_file() {
     assert_eq!(source.shape(), &[6, 5, 4]);
     assert_eq!(read_all::<u16>(&path), second);
 }
+
+/// Released regions of a memory-mapped stack read back the same values:
+/// whole planes, a part of a plane, the whole stack, and again after that.
+#[test]
+fn released_regions_read_back_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("released.tif");
+    let shape = [8, 64, 64];
+    let data = random_array::<u32>(&shape, 7);
+    write_in_order(&path, &data, &shape, &[0], &WriteOptions::default()).unwrap();
+    let source = TiffSource::<u32>::open(&path).unwrap();
+    let regions = [
+        Region::new(vec![2, 0, 0], vec![4, 64, 64]),
+        Region::new(vec![1, 3, 5], vec![2, 30, 40]),
+        Region::full(&shape),
+    ];
+    for region in regions.iter().chain(&regions) {
+        let before = source.read(region).unwrap();
+        assert_eq!(before, region.view(&data));
+        source.release(region);
+        let mut after = None;
+        source
+            .read_view(region, &mut |view| {
+                after = Some(view.to_owned());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(after.unwrap(), before);
+    }
+}

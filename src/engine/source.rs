@@ -86,6 +86,24 @@ pub trait Source: Send + Sync {
         None
     }
 
+    /// Hints that `region` will not be read again soon, so that the source
+    /// may let go of what it holds for it: a TIFF source drops the pages of
+    /// its memory-mapped file that `region` covers, which its readers then
+    /// unmap in parallel instead of the last owner unmapping them all at
+    /// once. Reading `region` again stays correct, only slower. The default
+    /// does nothing.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::{ArraySource, Region, Source};
+    /// let source = ArraySource::new(ArrayD::<u8>::zeros(vec![4, 4]));
+    /// let region = Region::new(vec![0, 0], vec![2, 4]);
+    /// source.release(&region);
+    /// assert_eq!(source.read(&region)?.len(), 8);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    fn release(&self, _region: &Region) {}
+
     /// Number of axes.
     fn ndim(&self) -> usize {
         self.shape().len()
@@ -120,6 +138,9 @@ macro_rules! forward_source {
             }
             fn voxel_size(&self) -> Option<VoxelSize> {
                 (**self).voxel_size()
+            }
+            fn release(&self, region: &Region) {
+                (**self).release(region)
             }
         }
     )*};

@@ -76,16 +76,7 @@ impl<A> RunScan<A> {
         let shape = labels.shape();
         let mut row = vec![0usize; ndim];
         let zero = L::zero();
-        let mut scratch = Vec::new();
-        for (r, lane) in labels.rows().into_iter().enumerate() {
-            let data: &[L] = match lane.to_slice() {
-                Some(s) => s,
-                None => {
-                    scratch.clear();
-                    scratch.extend(lane.iter().copied());
-                    &scratch
-                }
-            };
+        let mut scan_row = |r: usize, data: &[L]| {
             let n = data.len();
             let mut x = 0;
             let mut last: Option<(L, u32)> = None;
@@ -119,6 +110,27 @@ impl<A> RunScan<A> {
                 }
                 row[axis] = 0;
             }
+        };
+        match labels.as_slice() {
+            // Rows of a C-contiguous block are consecutive slices.
+            Some(all) => {
+                for (r, data) in all.chunks_exact(shape[ndim - 1]).enumerate() {
+                    scan_row(r, data);
+                }
+            }
+            None => {
+                let mut scratch = Vec::new();
+                for (r, lane) in labels.rows().into_iter().enumerate() {
+                    match lane.to_slice() {
+                        Some(data) => scan_row(r, data),
+                        None => {
+                            scratch.clear();
+                            scratch.extend(lane.iter().copied());
+                            scan_row(r, &scratch);
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -131,21 +143,35 @@ impl<A> RunScan<A> {
 
 /// The first index at or after `from` whose value is not `value` (`data`'s
 /// length if none). Whole blocks of equal values are compared at once, in
-/// vector code; only the block where the run ends is searched value by value.
+/// vector code; the block where the run ends is compared into a bit mask
+/// whose first set bit is the end, with no value-by-value search, whose
+/// exit the processor cannot predict.
 #[inline]
 fn run_end<L: LabelValue>(data: &[L], from: usize, value: L) -> usize {
     const BLOCK: usize = 16;
     let mut x = from;
     while let Some(block) = data.get(x..x + BLOCK) {
         if !block.iter().fold(true, |same, &v| same & (v == value)) {
-            break;
+            return x + first_other(block, value);
         }
         x += BLOCK;
     }
-    data[x..]
+    x + first_other(&data[x..], value)
+}
+
+/// The index of the first value of `block` (at most 32 values) that is not
+/// `value`, or its length.
+#[inline]
+fn first_other<L: LabelValue>(block: &[L], value: L) -> usize {
+    let differ = block
         .iter()
-        .position(|&v| v != value)
-        .map_or(data.len(), |i| x + i)
+        .enumerate()
+        .fold(0u32, |mask, (i, &v)| mask | (u32::from(v != value) << i));
+    if differ == 0 {
+        block.len()
+    } else {
+        differ.trailing_zeros() as usize
+    }
 }
 
 /// The slot of `label` in the slot table of a scan of `voxels` voxels (taking

@@ -883,6 +883,39 @@ impl Mapped {
         let values: &[T] = pod_slice(bytes)?;
         ArrayViewD::from_shape(shape, values).ok()
     }
+
+    /// Drops the mapped pages wholly inside the `len` bytes at `at` (a
+    /// pointer into the mapping); reading them again faults them back in
+    /// from the file.
+    #[cfg(target_os = "linux")]
+    fn release(&self, at: *const u8, len: usize) {
+        // SAFETY: sysconf reads no memory.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(0);
+        if page == 0 {
+            return;
+        }
+        let offset = at as usize - self.map.as_ptr() as usize;
+        let first = offset.next_multiple_of(page);
+        let end = (offset + len) / page * page;
+        if end > first {
+            // SAFETY: the mapping is a shared, read-only mapping of a file that
+            // is only read: dropping its pages changes no byte a view sees, as a
+            // later read faults the same file bytes back in. Failure (an
+            // unsupported advice) leaves the pages mapped, which is harmless.
+            let _ = unsafe {
+                self.map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    first,
+                    end - first,
+                )
+            };
+        }
+    }
+
+    /// Only Linux drops pages early; elsewhere they stay mapped until the
+    /// mapping is dropped.
+    #[cfg(not(target_os = "linux"))]
+    fn release(&self, _at: *const u8, _len: usize) {}
 }
 
 /// `bytes` as a slice of `T`, when aligned and `T` is a plain number type.
@@ -1000,6 +1033,13 @@ impl<T: Element> Source for TiffSource<T> {
 
     fn voxel_size(&self) -> Option<VoxelSize> {
         self.layout.voxel_size.clone()
+    }
+
+    fn release(&self, region: &Region) {
+        let view = self.mapped_view(region);
+        if let (Some(map), Some(values)) = (&self.map, view.as_ref().and_then(|v| v.as_slice())) {
+            map.release(values.as_ptr().cast(), std::mem::size_of_val(values));
+        }
     }
 }
 

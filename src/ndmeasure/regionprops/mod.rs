@@ -26,6 +26,7 @@
 //! ```
 
 mod accumulate;
+mod compact;
 mod derive;
 mod extra;
 mod image_convex;
@@ -222,6 +223,8 @@ impl RegionProps {
         // whole anyway, and one read per chunk measured faster.
         let by_plane = labels.chunk_shape()[0] == 1
             && one_pass_intensity.is_none_or(|s| s.chunk_shape()[0] == 1);
+        // Read once: each slab's pages are let go of once it is scanned.
+        let once = !self.needs_object_images();
         let per_label = exec.map_reduce(
             "regionprops",
             grid.num_chunks(),
@@ -236,6 +239,12 @@ impl RegionProps {
                     })?;
                     if !read {
                         return Err(Error::Failed(format!("no labels read for {slab}")));
+                    }
+                    if once {
+                        labels.release(&slab);
+                        if let Some(source) = one_pass_intensity {
+                            source.release(&with_channels(&slab, setup.channels));
+                        }
                     }
                 }
                 Ok(scan.finish())
