@@ -203,6 +203,10 @@ pub(crate) fn prepare<'a, S: Source>(
             })
             .is_ok();
         let runs = fits.then_some(runs);
+        if fits {
+            // Pass 3 writes the kept runs: this chunk is not read again.
+            source.release(&region);
+        }
         *lock(&summaries[c]) = Some(Summary {
             first,
             faces,

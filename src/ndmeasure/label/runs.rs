@@ -225,6 +225,9 @@ pub(crate) fn label_view<T: Element>(
 ) -> Result<Runs> {
     let rows: Option<Vec<&[T]>> = if mode.multilabel || view.is_empty() {
         None
+    } else if let Some(all) = view.as_slice() {
+        // The rows of a C-contiguous array are consecutive slices.
+        Some(all.chunks_exact(plan.row_len.max(1)).collect())
     } else {
         view.rows().into_iter().map(|row| row.to_slice()).collect()
     };
