@@ -616,14 +616,12 @@ fn boundary_pairs<T: Element>(
                 base_b,
                 |oa, ob, len| {
                     if step == (1, 1) {
-                        // Contiguous rows of both planes: a tight zipped scan.
+                        // Contiguous rows of both planes: only where the pair
+                        // of labels changes can a new pair start (in multilabel
+                        // mode too, as a label has one value).
                         let row_a = &labels_a[oa..oa + len];
                         let row_b = &labels_b[ob..ob + len];
-                        for (x, (&la, &lb)) in row_a.iter().zip(row_b).enumerate() {
-                            if la != 0 && lb != 0 {
-                                touch(oa + x, ob + x, la, lb);
-                            }
-                        }
+                        for_each_new_pair(row_a, row_b, |x, la, lb| touch(oa + x, ob + x, la, lb));
                     } else {
                         for x in 0..len {
                             let (pa, pb) = (oa + x * step.0, ob + x * step.1);
@@ -648,6 +646,44 @@ fn face_strides(shape: &[usize], axis: usize) -> Vec<usize> {
     let mut s = strides(&plane);
     s[axis] = 0;
     s
+}
+
+/// Calls `f(x, a[x], b[x])` at every `x` where both labels are non-zero and
+/// the pair differs from the one at `x - 1`: every pair of labels that meet
+/// along the two rows, with only its repeats in a row left out. Blocks of
+/// positions are compared at once into a bit mask, in vector code.
+fn for_each_new_pair(a: &[u32], b: &[u32], mut f: impl FnMut(usize, u32, u32)) {
+    const BLOCK: usize = 16;
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return;
+    }
+    if a[0] != 0 && b[0] != 0 {
+        f(0, a[0], b[0]);
+    }
+    let new = |x: usize| (a[x] != 0) & (b[x] != 0) & ((a[x] != a[x - 1]) | (b[x] != b[x - 1]));
+    let mut x = 1;
+    while x + BLOCK <= n {
+        let (now_a, was_a) = (&a[x..x + BLOCK], &a[x - 1..x - 1 + BLOCK]);
+        let (now_b, was_b) = (&b[x..x + BLOCK], &b[x - 1..x - 1 + BLOCK]);
+        let mut mask = (0..BLOCK).fold(0u32, |mask, i| {
+            let hit = (now_a[i] != 0)
+                & (now_b[i] != 0)
+                & ((now_a[i] != was_a[i]) | (now_b[i] != was_b[i]));
+            mask | (u32::from(hit) << i)
+        });
+        while mask != 0 {
+            let i = x + mask.trailing_zeros() as usize;
+            f(i, a[i], b[i]);
+            mask &= mask - 1;
+        }
+        x += BLOCK;
+    }
+    for x in x..n {
+        if new(x) {
+            f(x, a[x], b[x]);
+        }
+    }
 }
 
 /// Calls `f(offset_a, offset_b, len)` for every line along the last axis of a
@@ -682,6 +718,34 @@ fn for_box(
                 break;
             }
             coords[k] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_each_new_pair;
+
+    /// The positions reported are exactly those where both labels are
+    /// non-zero and the pair differs from the one before, for rows of every
+    /// length across and within the blocks compared at once.
+    #[test]
+    fn new_pairs_match_a_position_by_position_scan() {
+        for n in 0..70usize {
+            let a: Vec<u32> = (0..n)
+                .map(|x| [0, 1, 1, 2, 2, 2, 0][(x * 7 / 5) % 7])
+                .collect();
+            let b: Vec<u32> = (0..n).map(|x| [3, 3, 0, 4, 4][(x * 3 / 4) % 5]).collect();
+            let naive: Vec<(usize, u32, u32)> = (0..n)
+                .filter(|&x| {
+                    a[x] != 0 && b[x] != 0 && (x == 0 || (a[x], b[x]) != (a[x - 1], b[x - 1]))
+                })
+                .map(|x| (x, a[x], b[x]))
+                .collect();
+            let mut got = Vec::new();
+            for_each_new_pair(&a, &b, |x, la, lb| got.push((x, la, lb)));
+            assert_eq!(got, naive, "n = {n}");
+            assert!(n < 20 || got.len() > 2);
         }
     }
 }
