@@ -507,7 +507,7 @@ fn lanes<T: Element, const EXTREMA: bool, const SPREAD: bool>(
     let mut raw = [0.0f64; LANES];
     let mut s = [0.0f64; LANES];
     let mut sq = [0.0f64; LANES];
-    let mut add = |k: usize, v: f64| {
+    let add = |k: usize, v: f64| {
         raw[k] += v;
         if EXTREMA {
             lo[k] = lo[k].min(v);
@@ -519,7 +519,25 @@ fn lanes<T: Element, const EXTREMA: bool, const SPREAD: bool>(
             sq[k] += d * d;
         }
     };
-    let blocks = values.chunks_exact(LANES);
+    each_in_lanes::<LANES, T>(values, add);
+    FloatSums {
+        min: lo.into_iter().fold(f64::INFINITY, f64::min),
+        max: hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
+        raw: raw.iter().sum(),
+        shifted: s.iter().sum(),
+        shifted_sq: sq.iter().sum(),
+    }
+}
+
+/// Calls `add(i % N, value i)` for every value, in blocks of `N` that the
+/// compiler unrolls, so that `N` independent lanes stay in registers (inlined
+/// always: called, the lanes would live in memory).
+#[inline(always)]
+pub(crate) fn each_in_lanes<const N: usize, T: Element>(
+    values: &[T],
+    mut add: impl FnMut(usize, f64),
+) {
+    let blocks = values.chunks_exact(N);
     let rest = blocks.remainder();
     for block in blocks {
         for (k, v) in block.iter().enumerate() {
@@ -528,13 +546,6 @@ fn lanes<T: Element, const EXTREMA: bool, const SPREAD: bool>(
     }
     for (k, v) in rest.iter().enumerate() {
         add(k, v.as_f64());
-    }
-    FloatSums {
-        min: lo.into_iter().fold(f64::INFINITY, f64::min),
-        max: hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
-        raw: raw.iter().sum(),
-        shifted: s.iter().sum(),
-        shifted_sq: sq.iter().sum(),
     }
 }
 

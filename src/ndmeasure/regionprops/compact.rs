@@ -4,7 +4,7 @@
 //! channels. Turned into a [`RegionAcc`] when the block's scan ends.
 
 use crate::engine::Element;
-use crate::ndmeasure::regionprops::accumulate::{Plan, RegionAcc};
+use crate::ndmeasure::regionprops::accumulate::{each_in_lanes, Plan, RegionAcc};
 
 /// Independent value sums and extrema kept per object across runs, so that
 /// a run adds its values without adding lanes up.
@@ -93,22 +93,12 @@ impl Compact {
     #[inline]
     fn add_values<T: Element>(&mut self, values: &[T]) {
         let (mut sum, mut min, mut max) = (self.sum, self.min, self.max);
-        let mut add = |k: usize, v: f64| {
+        each_in_lanes::<LANES, T>(values, |k, v| {
             sum[k] += v;
             // NaN is skipped, as `f64::min` and `f64::max` skip it.
             min[k] = if v < min[k] { v } else { min[k] };
             max[k] = if v > max[k] { v } else { max[k] };
-        };
-        let blocks = values.chunks_exact(LANES);
-        let rest = blocks.remainder();
-        for block in blocks {
-            for (k, v) in block.iter().enumerate() {
-                add(k, v.as_f64());
-            }
-        }
-        for (k, v) in rest.iter().enumerate() {
-            add(k, v.as_f64());
-        }
+        });
         (self.sum, self.min, self.max) = (sum, min, max);
     }
 
