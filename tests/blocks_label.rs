@@ -77,7 +77,7 @@ proptest! {
             .collect();
         summaries.sort_by_key(|(c, _)| *c);
         let summaries: Vec<BlockSummary> = summaries.into_iter().map(|(_, s)| s).collect();
-        let merged = merge_blocks(&grid, &summaries, &structure).unwrap();
+        let merged = merge_blocks(&grid, summaries, &structure).unwrap();
         let (whole, count) = label(&image.view(), &structure).unwrap();
         prop_assert_eq!(merged.count(), count);
         prop_assert_eq!((whole.clone(), count), flood_fill(&image, &structure, false));
@@ -109,20 +109,29 @@ fn bad_blocks_and_summaries_are_refused() {
         &[0, 0, 0],
         &[4, 4, 4]
     )));
-    let good = summarize_block(&block.view(), &s2, &[0, 0], &[2, 4]).unwrap();
     let grid = ChunkGrid::new(&[2, 4], &[2, 2]).unwrap();
-    // Too few summaries, wrong planes, labels beyond the block's.
+    let left = summarize_block(&block.view(), &s2, &[0, 0], &[2, 4]).unwrap();
+    let right = summarize_block(&block.view(), &s2, &[0, 2], &[2, 4]).unwrap();
+    // Only the planes between the two blocks are kept.
+    assert_eq!(left.faces[3], vec![1, 1]);
+    assert_eq!(right.faces[2], vec![1, 1]);
+    assert!([0, 1, 2].iter().all(|&i| left.faces[i].is_empty()));
+    assert!(merge_blocks(&grid, vec![left.clone(), right.clone()], &s2).is_ok());
+    // Too few summaries, a missing plane, a border plane, labels beyond the block's.
+    assert!(invalid(merge_blocks(&grid, vec![left.clone()], &s2)));
+    let mut short = right.clone();
+    short.faces[2].pop();
+    assert!(invalid(merge_blocks(&grid, vec![left.clone(), short], &s2)));
+    let mut border = right.clone();
+    border.faces[0] = vec![1, 1];
     assert!(invalid(merge_blocks(
         &grid,
-        std::slice::from_ref(&good),
+        vec![left.clone(), border],
         &s2
     )));
-    let mut short = good.clone();
-    short.faces.pop();
-    assert!(invalid(merge_blocks(&grid, &[good.clone(), short], &s2)));
-    let mut wild = good.clone();
-    wild.faces[0][0] = 9;
-    assert!(invalid(merge_blocks(&grid, &[good.clone(), wild], &s2)));
+    let mut wild = right.clone();
+    wild.faces[2][0] = 9;
+    assert!(invalid(merge_blocks(&grid, vec![left, wild], &s2)));
     // A table shorter than the block's labels.
     assert!(invalid(relabel_block::<_, u64>(&block.view(), &s2, &[])));
 }

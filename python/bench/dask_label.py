@@ -13,7 +13,8 @@ uncompressed or blosc-lz4 store was not faster to write.
 The labels are timed gathered to the client, written to Zarr by the workers
 and persisted on the workers; the floor rows time the same reads with an int32
 cast in place of labeling, the most any labeling on this cluster can reach.
-The cluster has 2 worker processes with one thread each. Every timing is the
+The cluster has 2 worker processes with one thread each, and Dask's
+default scheduler settings unless --worker-saturation is given. Every timing is the
 median of --repeat runs after a warm-up run (dask-image's and
 scikit-image's slow runs: one run, no warm-up), results are checked equal before timing is reported.
 """
@@ -47,8 +48,11 @@ def main():
     parser.add_argument("--work", default=os.path.join(os.path.dirname(__file__), "..", "..", "target", "bench-work"))
     parser.add_argument("--skip-dask-image-label", action="store_true",
                         help="dask-image's label takes minutes at 512^3")
+    parser.add_argument("--worker-saturation", default=None,
+                        help="distributed.scheduler.worker-saturation for the cluster (Dask's default: 1.1)")
     args = parser.parse_args()
 
+    import dask
     import dask.array as da
     import distributed
     import scipy.ndimage as ndi
@@ -74,6 +78,9 @@ def main():
         z = zarr.open_array(lpath, mode="w", shape=image.shape, chunks=(c, c, c), dtype=np.int32)
         z[...] = labels_np
     print(f"blobs {n}^3, chunks {c}^3, {count} objects", flush=True)
+    if args.worker_saturation is not None:
+        dask.config.set({"distributed.scheduler.worker-saturation": float(args.worker_saturation)})
+        print(f"worker-saturation {args.worker_saturation}", flush=True)
 
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                   dashboard_address=None, silence_logs=40) as cluster, \

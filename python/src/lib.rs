@@ -489,7 +489,9 @@ fn grey_morphology<'py>(
 }
 
 /// Pass 1 of block labeling: `(first_voxel_keys, faces)` of one block
-/// starting at `start` in an array of `shape`.
+/// starting at `start` in an array of `shape`. The faces (empty on the
+/// array's border) come in the narrowest of uint8, uint16 and uint32 that
+/// holds the block's local labels: they are most of what travels to the merge.
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 fn label_block_summary<'py>(
@@ -498,20 +500,57 @@ fn label_block_summary<'py>(
     structure: PyReadonlyArrayDyn<'py, bool>,
     start: Vec<usize>,
     shape: Vec<usize>,
-) -> PyResult<(Bound<'py, PyArray1<u64>>, Vec<Bound<'py, PyArray1<u32>>>)> {
+) -> PyResult<(Bound<'py, PyArray1<u64>>, Vec<Bound<'py, PyAny>>)> {
     let s = self::structure(&structure)?;
     dispatch!(block, "label", |a: T| {
         let view = a.as_array();
         let summary = py
             .detach(|| summarize_block(&view, &s, &start, &shape))
             .map_err(py_err)?;
+        let count = summary.first.len();
         let faces = summary
             .faces
             .into_iter()
-            .map(|f| f.into_pyarray(py))
+            .map(|f| narrow_face(py, f, count))
             .collect();
         Ok((summary.first.into_pyarray(py), faces))
     })
+}
+
+/// `face` as a numpy array of the narrowest unsigned type that holds labels
+/// up to `count`.
+fn narrow_face(py: Python<'_>, face: Vec<u32>, count: usize) -> Bound<'_, PyAny> {
+    if count <= usize::from(u8::MAX) {
+        face.iter()
+            .map(|&l| l as u8)
+            .collect::<Vec<_>>()
+            .into_pyarray(py)
+            .into_any()
+    } else if count <= usize::from(u16::MAX) {
+        face.iter()
+            .map(|&l| l as u16)
+            .collect::<Vec<_>>()
+            .into_pyarray(py)
+            .into_any()
+    } else {
+        face.into_pyarray(py).into_any()
+    }
+}
+
+/// A face from [`label_block_summary`] (uint8, uint16 or uint32) as `u32`
+/// labels.
+fn widen_face(face: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+    macro_rules! widen {
+        ($($ty:ty),*) => {$(
+            if let Ok(a) = face.extract::<PyReadonlyArray1<'_, $ty>>() {
+                return Ok(a.as_array().iter().map(|&l| u32::from(l)).collect());
+            }
+        )*};
+    }
+    widen!(u8, u16, u32);
+    Err(PyTypeError::new_err(
+        "merge_label_blocks: a boundary plane must be uint8, uint16 or uint32",
+    ))
 }
 
 /// Pass 2 of block labeling: merges the summaries of the blocks of a regular
@@ -523,19 +562,21 @@ fn merge_label_blocks<'py>(
     shape: Vec<usize>,
     chunks: Vec<usize>,
     structure: PyReadonlyArrayDyn<'py, bool>,
-    summaries: Vec<(PyReadonlyArray1<'py, u64>, Vec<PyReadonlyArray1<'py, u32>>)>,
+    summaries: Vec<(PyReadonlyArray1<'py, u64>, Vec<Bound<'py, PyAny>>)>,
 ) -> PyResult<(Vec<Bound<'py, PyArray1<u64>>>, usize)> {
     let s = self::structure(&structure)?;
     let grid = ChunkGrid::new(&shape, &chunks).map_err(py_err)?;
-    let summaries: Vec<BlockSummary> = summaries
+    let summaries = summaries
         .iter()
-        .map(|(first, faces)| BlockSummary {
-            first: first.as_array().to_vec(),
-            faces: faces.iter().map(|f| f.as_array().to_vec()).collect(),
+        .map(|(first, faces)| {
+            Ok(BlockSummary {
+                first: first.as_array().to_vec(),
+                faces: faces.iter().map(widen_face).collect::<PyResult<_>>()?,
+            })
         })
-        .collect();
+        .collect::<PyResult<Vec<_>>>()?;
     let merged = py
-        .detach(|| merge_blocks(&grid, &summaries, &s))
+        .detach(|| merge_blocks(&grid, summaries, &s))
         .map_err(py_err)?;
     let count = merged.count();
     let luts = merged

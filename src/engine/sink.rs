@@ -98,7 +98,7 @@ pub(crate) fn check_write(shape: &[usize], region: &Region, data_shape: &[usize]
 /// from the OS, first touched by whichever thread writes them; on Linux they
 /// are advised to be transparent huge pages, so filling them costs one page
 /// fault per 2 MiB instead of per 4 KiB (numpy does the same for its arrays).
-pub(crate) fn zeroed<T: Element>(len: usize) -> Vec<T> {
+pub(crate) fn zeroed<T: Clone + num_traits::Zero>(len: usize) -> Vec<T> {
     let buffer = vec![T::zero(); len];
     #[cfg(target_os = "linux")]
     advise_huge_pages(&buffer);

@@ -70,7 +70,12 @@ def label(image, structure=None, wrap_axes=None):
     the summaries; one task per block labels the kept block again, through
     its lookup table, on the worker that holds it (labeling a block is
     cheaper than keeping its int32 local labels: writing 4 bytes a voxel is
-    the cost, not finding the runs). No block is read twice."""
+    the cost, not finding the runs). No block is read twice.
+
+    Every block stays in memory until the merge, so on dask.distributed the
+    scheduler's queuing of root tasks (``distributed.scheduler.worker-saturation``,
+    1.1 by default) saves no memory here and costs a round trip per block;
+    a cluster started with ``inf`` labels faster (see python/bench/dask_label.py)."""
     if wrap_axes is not None:
         raise NotImplementedError("tesserae: wrap_axes is not supported")
     image = as_dask(image)

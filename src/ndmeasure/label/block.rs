@@ -37,7 +37,7 @@
 //!     .enumerate()
 //!     .map(|(c, b)| summarize_block(b, &structure, grid.chunk_region(&grid.chunk_index(c)).start(), grid.shape()))
 //!     .collect::<Result<Vec<_>, _>>()?;
-//! let merged = merge_blocks(&grid, &summaries, &structure)?;
+//! let merged = merge_blocks(&grid, summaries, &structure)?;
 //! let (whole, count) = label(&image.view(), &structure)?;
 //! assert_eq!(merged.count(), count);
 //! for (c, b) in blocks.iter().enumerate() {
@@ -50,7 +50,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{ChunkGrid, Element, Executor, Region};
+use crate::engine::{zeroed, ChunkGrid, Element, Executor, Region};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::chunked::{global_first_voxels, merge_summaries, strides, Summary};
 use crate::ndmeasure::label::runs::{label_view, Mode, Plan, Runs};
@@ -64,7 +64,8 @@ pub struct BlockSummary {
     /// of every local label, in local label order.
     pub first: Vec<u64>,
     /// Local labels on the low and high plane of every axis, C order, at index
-    /// `2 axis + high`.
+    /// `2 axis + high`; empty for a plane on the array's border, which meets
+    /// no other block.
     pub faces: Vec<Vec<u32>>,
 }
 
@@ -102,6 +103,7 @@ fn local_runs<T: Element>(block: &ArrayViewD<'_, T>, structure: &Structure) -> R
 /// let summary = summarize_block(&block.view(), &Structure::connectivity(2, 1)?, &[2, 0], &[4, 4])?;
 /// assert_eq!(summary.first, vec![8, 13]);
 /// assert_eq!(summary.faces[0], vec![1, 0]); // the low plane of axis 0
+/// assert!(summary.faces[2].is_empty()); // the low plane of axis 1: the array's border
 /// # Ok::<(), tesserae::Error>(())
 /// ```
 pub fn summarize_block<T: Element>(
@@ -125,12 +127,7 @@ pub fn summarize_block<T: Element>(
         .iter()
         .map(|&f| f as u64)
         .collect();
-    let mut faces = Vec::with_capacity(2 * block.ndim());
-    for axis in 0..block.ndim() {
-        for high in [false, true] {
-            faces.push(runs.face(block.shape(), axis, high));
-        }
-    }
+    let faces = runs.inner_faces(&region, shape);
     Ok(BlockSummary { first, faces })
 }
 
@@ -152,7 +149,7 @@ impl MergedLabels {
     /// let s = Structure::connectivity(1, 1)?;
     /// let a = summarize_block(&array![1u8, 1].into_dyn().view(), &s, &[0], &[4])?;
     /// let b = summarize_block(&array![1u8, 0].into_dyn().view(), &s, &[2], &[4])?;
-    /// assert_eq!(merge_blocks(&ChunkGrid::new(&[4], &[2])?, &[a, b], &s)?.count(), 1);
+    /// assert_eq!(merge_blocks(&ChunkGrid::new(&[4], &[2])?, vec![a, b], &s)?.count(), 1);
     /// # Ok::<(), tesserae::Error>(())
     /// ```
     pub fn count(&self) -> usize {
@@ -169,7 +166,7 @@ impl MergedLabels {
     /// let s = Structure::connectivity(1, 1)?;
     /// let a = summarize_block(&array![1u8, 0].into_dyn().view(), &s, &[0], &[4])?;
     /// let b = summarize_block(&array![1u8, 1].into_dyn().view(), &s, &[2], &[4])?;
-    /// let merged = merge_blocks(&ChunkGrid::new(&[4], &[2])?, &[a, b], &s)?;
+    /// let merged = merge_blocks(&ChunkGrid::new(&[4], &[2])?, vec![a, b], &s)?;
     /// assert_eq!(merged.lookup(1), &[2]);
     /// # Ok::<(), tesserae::Error>(())
     /// ```
@@ -185,7 +182,7 @@ impl MergedLabels {
     /// use tesserae::{ndmeasure::Structure, ChunkGrid};
     /// let s = Structure::connectivity(1, 1)?;
     /// let a = summarize_block(&array![1u8, 1].into_dyn().view(), &s, &[0], &[2])?;
-    /// let merged = merge_blocks(&ChunkGrid::new(&[2], &[2])?, &[a], &s)?;
+    /// let merged = merge_blocks(&ChunkGrid::new(&[2], &[2])?, vec![a], &s)?;
     /// assert_eq!(merged.into_lookups(), vec![vec![1]]);
     /// # Ok::<(), tesserae::Error>(())
     /// ```
@@ -207,13 +204,13 @@ impl MergedLabels {
 /// let s = Structure::connectivity(1, 1)?;
 /// let a = summarize_block(&array![0u8, 1].into_dyn().view(), &s, &[0], &[4])?;
 /// let b = summarize_block(&array![1u8, 1].into_dyn().view(), &s, &[2], &[4])?;
-/// let merged = merge_blocks(&ChunkGrid::new(&[4], &[2])?, &[a, b], &s)?;
+/// let merged = merge_blocks(&ChunkGrid::new(&[4], &[2])?, vec![a, b], &s)?;
 /// assert_eq!((merged.count(), merged.lookup(0), merged.lookup(1)), (1, &[1][..], &[1][..]));
 /// # Ok::<(), tesserae::Error>(())
 /// ```
 pub fn merge_blocks(
     grid: &ChunkGrid,
-    summaries: &[BlockSummary],
+    summaries: Vec<BlockSummary>,
     structure: &Structure,
 ) -> Result<MergedLabels> {
     let n = grid.num_chunks();
@@ -231,9 +228,8 @@ pub fn merge_blocks(
         )));
     }
     let mut inner: Vec<Summary<u8>> = Vec::with_capacity(n);
-    for (c, s) in summaries.iter().enumerate() {
-        let shape = grid.chunk_region(&grid.chunk_index(c)).shape().to_vec();
-        check_summary(s, &shape, c)?;
+    for (c, s) in summaries.into_iter().enumerate() {
+        check_summary(&s, grid, c)?;
         inner.push(Summary {
             first: s
                 .first
@@ -241,7 +237,7 @@ pub fn merge_blocks(
                 .map(|&f| f as usize)
                 .collect::<Vec<_>>()
                 .into(),
-            faces: s.faces.clone(),
+            faces: s.faces,
             values: Vec::new(),
             runs: None,
         });
@@ -259,17 +255,26 @@ pub fn merge_blocks(
     Ok(MergedLabels { luts, count })
 }
 
-/// Checks that summary `c` has the faces of a block of `shape` and that its
-/// face labels stay within its local labels.
-fn check_summary(s: &BlockSummary, shape: &[usize], c: usize) -> Result<()> {
+/// Checks that summary `c` has the faces of block `c` of `grid` (none on the
+/// array's border) and that its face labels stay within its local labels.
+fn check_summary(s: &BlockSummary, grid: &ChunkGrid, c: usize) -> Result<()> {
     let bad = |what: &str| Error::InvalidArgument(format!("block summary {c}: {what}"));
+    let index = grid.chunk_index(c);
+    let shape = grid.chunk_region(&index).shape().to_vec();
     if s.faces.len() != 2 * shape.len() {
         return Err(bad("wrong number of boundary planes"));
     }
     let total: usize = shape.iter().product();
     for (i, face) in s.faces.iter().enumerate() {
-        if face.len() != total / shape[i / 2].max(1) {
-            return Err(bad("a boundary plane does not match the block's shape"));
+        let (axis, high) = (i / 2, i % 2 == 1);
+        let border = if high {
+            index[axis] + 1 == grid.grid_shape()[axis]
+        } else {
+            index[axis] == 0
+        };
+        let len = if border { 0 } else { total / shape[axis] };
+        if face.len() != len {
+            return Err(bad("a boundary plane does not match the block's place"));
         }
         if face.iter().any(|&l| l as usize > s.first.len()) {
             return Err(bad("a boundary label exceeds the block's labels"));
@@ -312,7 +317,7 @@ pub fn relabel_block<T: Element, L: Copy + num_traits::Zero>(
             lookup.len()
         )));
     }
-    let mut out = vec![L::zero(); block.len()];
+    let mut out = zeroed(block.len());
     runs.write(&mut out, L::zero(), |l| lookup[l as usize - 1]);
     ArrayD::from_shape_vec(block.shape().to_vec(), out)
         .map_err(|e| Error::Failed(format!("labels do not fit the block's shape: {e}")))

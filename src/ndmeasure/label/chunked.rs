@@ -179,7 +179,6 @@ pub(crate) fn prepare<'a, S: Source>(
     let shape = source.shape().to_vec();
     let grid = ChunkGrid::new(&shape, chunks)?;
     let n = grid.num_chunks();
-    let ndim = shape.len();
     let global = strides(&shape);
 
     // Pass 1: local labels, first voxels, boundary planes.
@@ -190,12 +189,7 @@ pub(crate) fn prepare<'a, S: Source>(
         let region = grid.chunk_region(&grid.chunk_index(c));
         let (runs, values) = label_chunk(source, &region, structure, mode, mode.multilabel)?;
         let first = global_first_voxels(&runs, &region, &global);
-        let mut faces = Vec::with_capacity(2 * ndim);
-        for axis in 0..ndim {
-            for high in [false, true] {
-                faces.push(runs.face(region.shape(), axis, high));
-            }
-        }
+        let faces = runs.inner_faces(&region, &shape);
         let size = runs.heap_size();
         let fits = budget
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {

@@ -37,7 +37,7 @@
 
 use ndarray::ArrayViewD;
 
-use crate::engine::Element;
+use crate::engine::{Element, Region};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::scratch::Scratch;
 use crate::ndmeasure::label::Structure;
@@ -825,6 +825,25 @@ impl Runs {
     /// Bytes held by the runs.
     pub(crate) fn heap_size(&self) -> usize {
         4 * (self.bounds.len() + self.row_ptr.len() + self.labels.len())
+    }
+
+    /// The planes that chunk `region` of an array of shape `shape` shares with
+    /// its neighbours: [`Runs::face`] at index `2 axis + high`, empty where
+    /// the plane is on the array's border.
+    pub(crate) fn inner_faces(&self, region: &Region, shape: &[usize]) -> Vec<Vec<u32>> {
+        let end = region.end();
+        let mut faces = Vec::with_capacity(2 * shape.len());
+        for axis in 0..shape.len() {
+            let inner = [region.start()[axis] > 0, end[axis] < shape[axis]];
+            for high in [false, true] {
+                faces.push(if inner[usize::from(high)] {
+                    self.face(region.shape(), axis, high)
+                } else {
+                    Vec::new()
+                });
+            }
+        }
+        faces
     }
 
     /// The labels on the first (`high == false`) or last plane along `axis` of
