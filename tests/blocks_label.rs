@@ -2,7 +2,9 @@
 //! summarising every block on its own, merging the summaries and relabeling
 //! every block gives the single-piece labels (scipy's numbering) for random
 //! images, chunk shapes and structures (1D–4D), whatever order the blocks
-//! were summarised in (and equal a breadth-first flood fill); bad summaries are refused with typed errors.
+//! were summarised in (and equal a breadth-first flood fill); local labels
+//! kept between the passes, through bytes, give the same summaries and final
+//! labels; bad summaries and bad bytes are refused with typed errors.
 
 use ndarray::{ArrayD, Slice};
 use proptest::prelude::*;
@@ -10,7 +12,7 @@ use proptest::prelude::*;
 mod common;
 use common::{flood_fill, structure};
 use tesserae::ndmeasure::label::block::{
-    merge_blocks, relabel_block, summarize_block, BlockSummary,
+    merge_blocks, relabel_block, summarize_block, BlockSummary, LocalLabels,
 };
 use tesserae::ndmeasure::{label, Structure};
 use tesserae::{ChunkGrid, Error, Region};
@@ -84,6 +86,62 @@ proptest! {
         for (c, r) in regions.iter().enumerate() {
             let out = relabel_block(&block(&image, r).view(), &structure, merged.lookup(c)).unwrap();
             prop_assert_eq!(out, block(&whole.mapv(u64::from), r));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn kept_local_labels_equal_labeling_again((image, chunks, structure) in case()) {
+        let grid = ChunkGrid::new(image.shape(), &chunks).unwrap();
+        let regions = regions(&grid);
+        let mut kept = Vec::new();
+        let mut summaries = Vec::new();
+        for r in &regions {
+            let b = block(&image, r);
+            let local = LocalLabels::new(&b.view(), &structure).unwrap();
+            let local = LocalLabels::from_bytes(&local.to_bytes()).unwrap();
+            let summary = local.summary(r.start(), image.shape()).unwrap();
+            prop_assert_eq!(&summary, &summarize_block(&b.view(), &structure, r.start(), image.shape()).unwrap());
+            summaries.push(summary);
+            kept.push((b, local));
+        }
+        let merged = merge_blocks(&grid, summaries, &structure).unwrap();
+        for (c, (b, local)) in kept.iter().enumerate() {
+            let again = relabel_block(&b.view(), &structure, merged.lookup(c)).unwrap();
+            prop_assert_eq!(local.relabel(merged.lookup(c)).unwrap(), again);
+        }
+    }
+
+    #[test]
+    fn damaged_bytes_are_refused_or_read_without_panic(
+        (image, _, structure) in case(),
+        at in any::<prop::sample::Index>(),
+        value in any::<u8>(),
+        cut in any::<bool>(),
+    ) {
+        let local = LocalLabels::new(&image.view(), &structure).unwrap();
+        let mut bytes = local.to_bytes();
+        let i = at.index(bytes.len());
+        if cut {
+            bytes.truncate(i);
+        } else {
+            bytes[i] = value;
+        }
+        match LocalLabels::from_bytes(&bytes) {
+            Ok(read) => {
+                // Bytes that still read are labels a labeling could make (of
+                // a block that may have grown along its last axis).
+                prop_assert!(read.shape().iter().product::<usize>() < u32::MAX as usize);
+                if read.shape().iter().product::<usize>() <= 1 << 20 {
+                    let lookup: Vec<u32> = (1..=read.count() as u32).collect();
+                    let out = read.relabel(&lookup).unwrap();
+                    prop_assert_eq!(out.shape(), read.shape());
+                }
+            }
+            Err(e) => prop_assert!(matches!(e, Error::InvalidArgument(_))),
         }
     }
 }

@@ -11,14 +11,12 @@ use ndarray::{ArrayD, ArrayViewD};
 use numpy::{IntoPyArray, PyArray1, PyArrayDyn, PyReadonlyArray1, PyReadonlyArrayDyn};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use tesserae::ndfilters::{
     Footprint, GaussianFilter, Laplace, Prewitt, RankFilter, RankKind, Sobel, UniformFilter,
 };
-use tesserae::ndmeasure::label::block::{
-    merge_blocks, relabel_block, summarize_block, BlockSummary,
-};
+use tesserae::ndmeasure::label::block::{merge_blocks, relabel_block, BlockSummary, LocalLabels};
 use tesserae::ndmeasure::{Bins, Column, Measure, RegionProps, Structure};
 use tesserae::ndmorph::{BinaryMorphology, BinaryOp, FillHoles, GreyMorphology, GreyOp};
 use tesserae::{ArraySource, BoundaryMode, ChunkGrid, Error, Executor};
@@ -488,10 +486,12 @@ fn grey_morphology<'py>(
     })
 }
 
-/// Pass 1 of block labeling: `(first_voxel_keys, faces)` of one block
+/// Pass 1 of block labeling: `(first_voxel_keys, faces, kept)` of one block
 /// starting at `start` in an array of `shape`. The faces (empty on the
 /// array's border) come in the narrowest of uint8, uint16 and uint32 that
 /// holds the block's local labels: they are most of what travels to the merge.
+/// `kept` is the block's [`BlockLabels`] when they take fewer bytes than the
+/// block, else `None` (keep the block and label it again in pass 3).
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 fn label_block_summary<'py>(
@@ -500,12 +500,21 @@ fn label_block_summary<'py>(
     structure: PyReadonlyArrayDyn<'py, bool>,
     start: Vec<usize>,
     shape: Vec<usize>,
-) -> PyResult<(Bound<'py, PyArray1<u64>>, Vec<Bound<'py, PyAny>>)> {
+) -> PyResult<(
+    Bound<'py, PyArray1<u64>>,
+    Vec<Bound<'py, PyAny>>,
+    Option<Bound<'py, BlockLabels>>,
+)> {
     let s = self::structure(&structure)?;
     dispatch!(block, "label", |a: T| {
         let view = a.as_array();
-        let summary = py
-            .detach(|| summarize_block(&view, &s, &start, &shape))
+        let (summary, kept) = py
+            .detach(|| {
+                let local = LocalLabels::new(&view, &s)?;
+                let summary = local.summary(&start, &shape)?;
+                let smaller = local.heap_size() < view.len() * std::mem::size_of::<T>();
+                Ok::<_, Error>((summary, smaller.then_some(local)))
+            })
             .map_err(py_err)?;
         let count = summary.first.len();
         let faces = summary
@@ -513,8 +522,51 @@ fn label_block_summary<'py>(
             .into_iter()
             .map(|f| narrow_face(py, f, count))
             .collect();
-        Ok((summary.first.into_pyarray(py), faces))
+        let kept = kept.map(|l| Bound::new(py, BlockLabels(l))).transpose()?;
+        Ok((summary.first.into_pyarray(py), faces, kept))
     })
+}
+
+/// A block's local labels, kept between pass 1 and pass 3 of block labeling
+/// instead of the block (runs along its rows); pickled as bytes.
+#[pyclass(module = "tesserae._tesserae", frozen)]
+struct BlockLabels(LocalLabels);
+
+#[pymethods]
+impl BlockLabels {
+    /// Pass 3: the block's final labels through its int32 lookup table.
+    fn relabel<'py>(
+        &self,
+        py: Python<'py>,
+        lookup: PyReadonlyArray1<'py, i32>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<i32>>> {
+        let lut = lookup.as_array().to_vec();
+        let out = py.detach(|| self.0.relabel(&lut)).map_err(py_err)?;
+        Ok(out.into_pyarray(py))
+    }
+
+    /// Bytes held, for Dask's memory accounting (`dask.sizeof`).
+    fn __sizeof__(&self) -> usize {
+        std::mem::size_of::<Self>() + self.0.heap_size()
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let from_bytes = py
+            .import("tesserae._tesserae")?
+            .getattr("block_labels_from_bytes")?;
+        Ok((from_bytes, (PyBytes::new(py, &self.0.to_bytes()),)))
+    }
+}
+
+/// Unpickles [`BlockLabels`].
+#[pyfunction]
+fn block_labels_from_bytes(bytes: &[u8]) -> PyResult<BlockLabels> {
+    LocalLabels::from_bytes(bytes)
+        .map(BlockLabels)
+        .map_err(py_err)
 }
 
 /// `face` as a numpy array of the narrowest unsigned type that holds labels
@@ -625,5 +677,7 @@ fn _tesserae(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(label_block_summary, m)?)?;
     m.add_function(wrap_pyfunction!(merge_label_blocks, m)?)?;
     m.add_function(wrap_pyfunction!(relabel_label_block, m)?)?;
+    m.add_function(wrap_pyfunction!(block_labels_from_bytes, m)?)?;
+    m.add_class::<BlockLabels>()?;
     Ok(())
 }

@@ -59,6 +59,36 @@ def test_label_irregular_chunks_and_float(client, image):
     np.testing.assert_array_equal(got, expected)
 
 
+def test_label_noise_keeps_blocks(client):
+    # Noise has more runs than bytes: its blocks are kept, not their runs.
+    rng = np.random.default_rng(3)
+    noise = rng.random(SHAPE) < 0.5
+    labels, n = ndmeasure.label(da.from_array(noise, chunks=(16, 16, 16)))
+    expected, m = ndi.label(noise)
+    got, count = client.compute([labels, n], sync=True)
+    assert int(count) == m
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_kept_block_labels_pickle_and_refuse_bad_bytes(image):
+    import pickle
+
+    from tesserae import _tesserae
+
+    s = ndi.generate_binary_structure(3, 1)
+    block = image.astype(np.uint16)
+    first, faces, kept = _tesserae.label_block_summary(block, s, [0, 0, 0], list(SHAPE))
+    assert kept is not None  # blobs: the runs take fewer bytes than the block
+    lookup = np.arange(100, 100 + len(first), dtype=np.int32)
+    again = pickle.loads(pickle.dumps(kept))
+    np.testing.assert_array_equal(again.relabel(lookup), _tesserae.relabel_label_block(block, s, lookup))
+    _, _, none = _tesserae.label_block_summary(
+        (np.indices((16, 16, 16)).sum(axis=0) % 2).astype(np.uint8), s, [0, 0, 0], list(SHAPE))
+    assert none is None  # a checkerboard: more runs than voxels' bytes
+    with pytest.raises(ValueError, match="block labels"):
+        _tesserae.block_labels_from_bytes(pickle.dumps(kept)[:-8])
+
+
 @pytest.mark.parametrize("chunks", CHUNKINGS[1:3])
 def test_find_objects(client, tmp_path_factory, image, chunks):
     expected_labels, _ = ndi.label(image)

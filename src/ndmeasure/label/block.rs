@@ -13,6 +13,11 @@
 //! 3. [`relabel_block`]: label the block again and map its local labels
 //!    through its lookup table.
 //!
+//! A scheduler that keeps something of every block between the passes can
+//! keep its [`LocalLabels`] (runs along the rows, usually a fraction of the
+//! block's bytes) instead of the block: [`LocalLabels::summary`] and
+//! [`LocalLabels::relabel`] are passes 1 and 3 without labeling twice.
+//!
 //! The blocks are the chunks of a regular [`ChunkGrid`] in C order. Nothing is
 //! sized by the voxel count: a summary holds the boundary planes and one word
 //! per local label.
@@ -112,23 +117,217 @@ pub fn summarize_block<T: Element>(
     start: &[usize],
     shape: &[usize],
 ) -> Result<BlockSummary> {
-    let fits = start.len() == block.ndim()
-        && shape.len() == block.ndim()
-        && (0..shape.len()).all(|k| start[k] + block.shape()[k] <= shape[k]);
-    if !fits {
-        return Err(Error::InvalidArgument(format!(
-            "a block of shape {:?} at {start:?} does not fit an array of shape {shape:?}",
-            block.shape()
-        )));
+    LocalLabels::new(block, structure)?.summary(start, shape)
+}
+
+/// A block's local labels (binary mode, numbered in raster order), kept as
+/// runs along its rows.
+///
+/// ```
+/// use ndarray::array;
+/// use tesserae::ndmeasure::{label::block::LocalLabels, Structure};
+/// let block = array![[1u8, 1, 0, 1]].into_dyn();
+/// let local = LocalLabels::new(&block.view(), &Structure::connectivity(2, 1)?)?;
+/// assert_eq!((local.count(), local.shape()), (2, &[1, 4][..]));
+/// assert_eq!(local.relabel(&[5u32, 6])?, array![[5u32, 5, 0, 6]].into_dyn());
+/// let again = LocalLabels::from_bytes(&local.to_bytes())?;
+/// assert_eq!(again.relabel(&[5u32, 6])?, local.relabel(&[5u32, 6])?);
+/// # Ok::<(), tesserae::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct LocalLabels {
+    runs: Runs,
+    shape: Vec<usize>,
+}
+
+impl LocalLabels {
+    /// Labels `block` with local numbering, non-zero voxels as foreground.
+    ///
+    /// Fails when the structure's rank differs from the block's or the block
+    /// is empty.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::{label::block::LocalLabels, Structure};
+    /// let block = array![[1u8, 0], [0, 1]].into_dyn();
+    /// let s = Structure::connectivity(2, 2)?;
+    /// assert_eq!(LocalLabels::new(&block.view(), &s)?.count(), 1);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn new<T: Element>(block: &ArrayViewD<'_, T>, structure: &Structure) -> Result<Self> {
+        Ok(LocalLabels {
+            runs: local_runs(block, structure)?,
+            shape: block.shape().to_vec(),
+        })
     }
-    let runs = local_runs(block, structure)?;
-    let region = Region::new(start.to_vec(), block.shape().to_vec());
-    let first = global_first_voxels(&runs, &region, &strides(shape))
-        .iter()
-        .map(|&f| f as u64)
-        .collect();
-    let faces = runs.inner_faces(&region, shape);
-    Ok(BlockSummary { first, faces })
+
+    /// The block's shape.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::ndmeasure::{label::block::LocalLabels, Structure};
+    /// let block = ArrayD::<u8>::zeros(vec![2, 3]);
+    /// let local = LocalLabels::new(&block.view(), &Structure::connectivity(2, 1)?)?;
+    /// assert_eq!(local.shape(), &[2, 3]);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The number of local labels.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::{label::block::LocalLabels, Structure};
+    /// let block = array![1u8, 0, 1, 0, 1].into_dyn();
+    /// let local = LocalLabels::new(&block.view(), &Structure::connectivity(1, 1)?)?;
+    /// assert_eq!(local.count(), 3);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn count(&self) -> usize {
+        self.runs.count()
+    }
+
+    /// Bytes held on the heap: what keeping these labels costs, against the
+    /// block's own bytes.
+    ///
+    /// ```
+    /// use ndarray::ArrayD;
+    /// use tesserae::ndmeasure::{label::block::LocalLabels, Structure};
+    /// let block = ArrayD::<u8>::ones(vec![64, 64]);
+    /// let local = LocalLabels::new(&block.view(), &Structure::connectivity(2, 1)?)?;
+    /// assert!(local.heap_size() < block.len());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn heap_size(&self) -> usize {
+        self.runs.heap_size() + std::mem::size_of_val(&self.shape[..])
+    }
+
+    /// Pass 1: the [`BlockSummary`] of this block, which starts at `start`
+    /// in an array of `shape`.
+    ///
+    /// Fails when the block does not fit the array at `start`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::{label::block::LocalLabels, Structure};
+    /// let block = array![[1u8, 0], [0, 1]].into_dyn();
+    /// let local = LocalLabels::new(&block.view(), &Structure::connectivity(2, 1)?)?;
+    /// let summary = local.summary(&[2, 0], &[4, 4])?;
+    /// assert_eq!(summary.first, vec![8, 13]);
+    /// assert!(local.summary(&[3, 0], &[4, 4]).is_err());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn summary(&self, start: &[usize], shape: &[usize]) -> Result<BlockSummary> {
+        let ndim = self.shape.len();
+        let fits = start.len() == ndim
+            && shape.len() == ndim
+            && (0..ndim).all(|k| start[k] + self.shape[k] <= shape[k]);
+        if !fits {
+            return Err(Error::InvalidArgument(format!(
+                "a block of shape {:?} at {start:?} does not fit an array of shape {shape:?}",
+                self.shape
+            )));
+        }
+        let region = Region::new(start.to_vec(), self.shape.clone());
+        let first = global_first_voxels(&self.runs, &region, &strides(shape))
+            .iter()
+            .map(|&f| f as u64)
+            .collect();
+        let faces = self.runs.inner_faces(&region, shape);
+        Ok(BlockSummary { first, faces })
+    }
+
+    /// Pass 3: the block's final labels, every local label `l` mapped to
+    /// `lookup[l - 1]` (background stays 0), in the lookup table's type.
+    ///
+    /// Fails when the table is shorter than the local labels.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::{label::block::LocalLabels, Structure};
+    /// let block = array![[1u8, 0, 1]].into_dyn();
+    /// let local = LocalLabels::new(&block.view(), &Structure::connectivity(2, 1)?)?;
+    /// assert_eq!(local.relabel(&[7i32, 9])?, array![[7i32, 0, 9]].into_dyn());
+    /// assert!(local.relabel(&[7i32]).is_err());
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn relabel<L: Copy + num_traits::Zero>(&self, lookup: &[L]) -> Result<ArrayD<L>> {
+        if self.count() > lookup.len() {
+            return Err(Error::InvalidArgument(format!(
+                "the block has {} labels but its table {}",
+                self.count(),
+                lookup.len()
+            )));
+        }
+        let mut out = zeroed(self.shape.iter().product());
+        self.runs
+            .write(&mut out, L::zero(), |l| lookup[l as usize - 1]);
+        ArrayD::from_shape_vec(self.shape.clone(), out)
+            .map_err(|e| Error::Failed(format!("labels do not fit the block's shape: {e}")))
+    }
+
+    /// The labels as bytes, for another process ([`LocalLabels::from_bytes`]).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::ndmeasure::{label::block::LocalLabels, Structure};
+    /// let block = array![1u8, 1, 0].into_dyn();
+    /// let local = LocalLabels::new(&block.view(), &Structure::connectivity(1, 1)?)?;
+    /// assert_eq!(LocalLabels::from_bytes(&local.to_bytes())?.count(), 1);
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = std::iter::once(self.shape.len())
+            .chain(self.shape.iter().copied())
+            .chain(std::iter::once(self.count()));
+        let mut bytes: Vec<u8> = header.flat_map(|w| (w as u64).to_le_bytes()).collect();
+        bytes.extend(self.runs.to_bytes());
+        bytes
+    }
+
+    /// Labels from [`LocalLabels::to_bytes`].
+    ///
+    /// Fails, never panics, on bytes that are not such labels: a wrong
+    /// length, an empty shape, runs outside their rows or out of order,
+    /// labels not numbered in raster order.
+    ///
+    /// ```
+    /// use tesserae::ndmeasure::label::block::LocalLabels;
+    /// assert!(LocalLabels::from_bytes(&[1, 2, 3]).is_err());
+    /// ```
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let bad = || Error::InvalidArgument("block labels: a truncated header".into());
+        let mut words = bytes.chunks_exact(8).map(|w| {
+            let w: [u8; 8] = w.try_into().unwrap_or_default();
+            usize::try_from(u64::from_le_bytes(w)).unwrap_or(usize::MAX)
+        });
+        let ndim = words.next().ok_or_else(bad)?;
+        if ndim == 0 || ndim > 32 {
+            return Err(Error::InvalidArgument(format!(
+                "block labels: {ndim} dimensions"
+            )));
+        }
+        let shape: Vec<usize> = words.by_ref().take(ndim).collect();
+        let count = words.next().ok_or_else(bad)?;
+        if shape.len() != ndim {
+            return Err(bad());
+        }
+        let rows = shape[..ndim - 1]
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&n| {
+                // Labeling's own limit: fewer than u32::MAX voxels.
+                let voxels = n.saturating_mul(shape[ndim - 1]);
+                n > 0 && shape[ndim - 1] > 0 && voxels < u32::MAX as usize
+            })
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!("block labels: a block of shape {shape:?}"))
+            })?;
+        let runs = Runs::from_bytes(&bytes[8 * (ndim + 2)..], rows, shape[ndim - 1], count)?;
+        Ok(LocalLabels { runs, shape })
+    }
 }
 
 /// The merged numbering of all blocks: a lookup table per block from local to
@@ -309,16 +508,5 @@ pub fn relabel_block<T: Element, L: Copy + num_traits::Zero>(
     structure: &Structure,
     lookup: &[L],
 ) -> Result<ArrayD<L>> {
-    let runs = local_runs(block, structure)?;
-    if runs.count() > lookup.len() {
-        return Err(Error::InvalidArgument(format!(
-            "the block has {} labels but its table {}",
-            runs.count(),
-            lookup.len()
-        )));
-    }
-    let mut out = zeroed(block.len());
-    runs.write(&mut out, L::zero(), |l| lookup[l as usize - 1]);
-    ArrayD::from_shape_vec(block.shape().to_vec(), out)
-        .map_err(|e| Error::Failed(format!("labels do not fit the block's shape: {e}")))
+    LocalLabels::new(block, structure)?.relabel(lookup)
 }

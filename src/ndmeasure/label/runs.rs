@@ -776,6 +776,74 @@ impl Runs {
         self.row_ptr.len() - 1
     }
 
+    /// The runs as little-endian `u32` words: the row offsets, the labels,
+    /// the bounds ([`Runs::from_bytes`] reads them back).
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let words = self
+            .row_ptr
+            .iter()
+            .chain(&*self.labels)
+            .chain(&*self.bounds);
+        words.flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    /// Runs from [`Runs::to_bytes`] of an array of `rows` rows of `row_len`
+    /// voxels with `count` labels. Fails unless they are runs a labeling
+    /// makes: in their rows, in order, apart, numbered by first appearance.
+    pub(crate) fn from_bytes(
+        bytes: &[u8],
+        rows: usize,
+        row_len: usize,
+        count: usize,
+    ) -> Result<Runs> {
+        let bad = |what: &str| Error::InvalidArgument(format!("block labels: {what}"));
+        if !bytes.len().is_multiple_of(4) || row_len > u32::MAX as usize {
+            return Err(bad("not the bytes of runs"));
+        }
+        let words: Vec<u32> = bytes
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        let Some(row_ptr) = rows.checked_add(1).and_then(|n| words.get(..n)) else {
+            return Err(bad("fewer row offsets than rows"));
+        };
+        let n = row_ptr[rows] as usize;
+        if row_ptr[0] != 0 || row_ptr.windows(2).any(|w| w[0] > w[1]) {
+            return Err(bad("row offsets out of order"));
+        }
+        if words.len() != rows + 1 + 3 * n {
+            return Err(bad("the runs do not match their row offsets"));
+        }
+        let (labels, bounds) = words[rows + 1..].split_at(n);
+        let mut seen = 0u32;
+        for &l in labels {
+            if l == 0 || l > seen + 1 {
+                return Err(bad("labels not numbered by first appearance"));
+            }
+            seen = seen.max(l);
+        }
+        if seen as usize != count {
+            return Err(bad("the label count does not match the runs"));
+        }
+        for r in 0..rows {
+            let mut end = 0;
+            for j in row_ptr[r] as usize..row_ptr[r + 1] as usize {
+                let (s, e) = (bounds[2 * j], bounds[2 * j + 1]);
+                if s < end || e <= s || e as usize > row_len {
+                    return Err(bad("a run outside its row or out of order"));
+                }
+                end = e;
+            }
+        }
+        Ok(Runs {
+            bounds: bounds.to_vec().into(),
+            row_ptr: row_ptr.to_vec().into(),
+            labels: labels.to_vec().into(),
+            count,
+            row_len,
+        })
+    }
+
     fn runs_of(&self, row: usize) -> std::ops::Range<usize> {
         self.row_ptr[row] as usize..self.row_ptr[row + 1] as usize
     }
