@@ -572,18 +572,21 @@ fn block_labels_from_bytes(bytes: &[u8]) -> PyResult<BlockLabels> {
 /// `face` as a numpy array of the narrowest unsigned type that holds labels
 /// up to `count`.
 fn narrow_face(py: Python<'_>, face: Vec<u32>, count: usize) -> Bound<'_, PyAny> {
+    fn cast<'py, N: numpy::Element>(
+        py: Python<'py>,
+        face: &[u32],
+        f: fn(u32) -> N,
+    ) -> Bound<'py, PyAny> {
+        face.iter()
+            .map(|&l| f(l))
+            .collect::<Vec<N>>()
+            .into_pyarray(py)
+            .into_any()
+    }
     if count <= usize::from(u8::MAX) {
-        face.iter()
-            .map(|&l| l as u8)
-            .collect::<Vec<_>>()
-            .into_pyarray(py)
-            .into_any()
+        cast(py, &face, |l| l as u8)
     } else if count <= usize::from(u16::MAX) {
-        face.iter()
-            .map(|&l| l as u16)
-            .collect::<Vec<_>>()
-            .into_pyarray(py)
-            .into_any()
+        cast(py, &face, |l| l as u16)
     } else {
         face.into_pyarray(py).into_any()
     }

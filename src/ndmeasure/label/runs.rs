@@ -797,26 +797,32 @@ impl Runs {
         count: usize,
     ) -> Result<Runs> {
         let bad = |what: &str| Error::InvalidArgument(format!("block labels: {what}"));
-        if !bytes.len().is_multiple_of(4) || row_len > u32::MAX as usize {
-            return Err(bad("not the bytes of runs"));
+        if row_len > u32::MAX as usize {
+            return Err(bad("rows too long"));
         }
-        let words: Vec<u32> = bytes
-            .chunks_exact(4)
-            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-            .collect();
-        let Some(row_ptr) = rows.checked_add(1).and_then(|n| words.get(..n)) else {
-            return Err(bad("fewer row offsets than rows"));
+        // Words `at..at + len` of the bytes, when they are there.
+        let words = |at: usize, len: usize| -> Option<Vec<u32>> {
+            let end = at.checked_add(len)?.checked_mul(4)?;
+            let bytes = bytes.get(4 * at..end)?;
+            let word = |w: &[u8]| u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            Some(bytes.chunks_exact(4).map(word).collect())
         };
+        let row_ptr = rows
+            .checked_add(1)
+            .and_then(|n| words(0, n))
+            .ok_or_else(|| bad("fewer row offsets than rows"))?;
         let n = row_ptr[rows] as usize;
         if row_ptr[0] != 0 || row_ptr.windows(2).any(|w| w[0] > w[1]) {
             return Err(bad("row offsets out of order"));
         }
-        if words.len() != rows + 1 + 3 * n {
-            return Err(bad("the runs do not match their row offsets"));
+        let mismatch = || bad("the runs do not match their row offsets");
+        if bytes.len() != 4 * (rows + 1 + 3 * n) {
+            return Err(mismatch());
         }
-        let (labels, bounds) = words[rows + 1..].split_at(n);
+        let labels = words(rows + 1, n).ok_or_else(mismatch)?;
+        let bounds = words(rows + 1 + n, 2 * n).ok_or_else(mismatch)?;
         let mut seen = 0u32;
-        for &l in labels {
+        for &l in &labels {
             if l == 0 || l > seen + 1 {
                 return Err(bad("labels not numbered by first appearance"));
             }
@@ -836,9 +842,9 @@ impl Runs {
             }
         }
         Ok(Runs {
-            bounds: bounds.to_vec().into(),
-            row_ptr: row_ptr.to_vec().into(),
-            labels: labels.to_vec().into(),
+            bounds: bounds.into(),
+            row_ptr: row_ptr.into(),
+            labels: labels.into(),
             count,
             row_len,
         })
