@@ -79,8 +79,9 @@ def label(image, structure=None, wrap_axes=None):
     What every block keeps stays in memory until the merge, so on
     dask.distributed the scheduler's queuing of root tasks
     (``distributed.scheduler.worker-saturation``, 1.1 by default) saves no
-    memory here and costs a scheduler round trip per block: with ``inf``, 512^3 blobs in 128^3 blocks on two workers label about
-    a tenth faster (python/bench/dask_label.py --worker-saturation inf)."""
+    memory here and costs a scheduler round trip per block: with ``inf``,
+    512^3 blobs in 128^3 blocks on two workers label about a tenth faster
+    (python/bench/dask_label.py --worker-saturation inf)."""
     if wrap_axes is not None:
         raise NotImplementedError("tesserae: wrap_axes is not supported")
     image = as_dask(image)
