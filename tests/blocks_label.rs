@@ -9,7 +9,7 @@
 use ndarray::{ArrayD, Slice};
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use common::{flood_fill, structure};
 use tesserae::ndmeasure::label::block::{
     merge_blocks, relabel_block, summarize_block, BlockSummary, LocalLabels,

@@ -3,7 +3,7 @@
 //! The examples' sources are compiled into this test, so `cargo test` runs
 //! them on a clean clone without building the example binaries first.
 
-mod pipeline_support;
+use crate::pipeline_support;
 
 #[allow(dead_code)]
 #[path = "../examples/nuclei.rs"]

@@ -6,7 +6,7 @@
 //! memory and chunked with chunks smaller than the halo.
 //! Fixtures: fixtures/rank/make_fixtures.py.
 
-mod rank_support;
+use crate::rank_support;
 
 use serde_json::Value;
 use tesserae::ndmorph::{GreyMorphology, GreyOp};

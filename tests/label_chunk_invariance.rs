@@ -5,7 +5,7 @@
 use ndarray::ArrayD;
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use common::{flood_fill, structure};
 use tesserae::ndmeasure::{Label, Structure};
 use tesserae::{ArraySink, ArraySource, Executor};

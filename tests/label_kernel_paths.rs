@@ -9,7 +9,7 @@
 use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use common::{flood_fill, structure};
 use tesserae::ndmeasure::{Connectivity, Label, Structure};
 use tesserae::{ArraySink, ArraySource, Executor};

@@ -8,7 +8,7 @@
 use ndarray::{array, ArrayD, IxDyn};
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use common::{flood_fill, structure};
 use tesserae::ndmeasure::{Connectivity, Label, Structure};
 

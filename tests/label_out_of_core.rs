@@ -2,7 +2,7 @@
 //! sink that keeps nothing: the peak memory stays bounded by the chunks in
 //! flight and the per-chunk state. Ignored by default (about a minute):
 //!
-//!     cargo test --release --test label_out_of_core -- --ignored --nocapture
+//!     cargo test --release --test suite label_out_of_core -- --ignored --nocapture
 
 use ndarray::{ArrayD, ArrayViewD};
 use tesserae::ndmeasure::{Connectivity, Label};

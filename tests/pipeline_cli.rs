@@ -2,7 +2,7 @@
 //! every step's output from scipy.ndimage + scikit-image 0.26
 //! (fixtures/pipeline/make_fixtures.py), and its refusals of bad requests.
 
-mod pipeline_support;
+use crate::pipeline_support;
 
 use assert_cmd::Command;
 use pipeline_support::{assert_tables_match, fixture, input, read, summary, CASES};

@@ -3,7 +3,7 @@
 //! (fixtures/pipeline/make_fixtures.py): exact for the smoothed image, the
 //! threshold, masks and labels; 1e-6 relative for the regionprops table.
 
-mod pipeline_support;
+use crate::pipeline_support;
 
 use ndarray::{ArrayD, Axis};
 use pipeline_support::{assert_tables_match, fixture, input, read, summary, CASES};

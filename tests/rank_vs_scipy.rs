@@ -4,7 +4,7 @@
 //! and every boundary mode; in memory and chunked with chunks smaller than
 //! the halo; NaN ranks as scipy. Fixtures: fixtures/rank/make_fixtures.py.
 
-mod rank_support;
+use crate::rank_support;
 
 use serde_json::Value;
 use tesserae::ndfilters::{RankFilter, RankKind};

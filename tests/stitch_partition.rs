@@ -4,7 +4,7 @@
 //! original is the reference flood fill of tests/common (numbered as scipy).
 
 #[allow(dead_code)]
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

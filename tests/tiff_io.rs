@@ -555,7 +555,7 @@ fn write_case(path: &Path, dtype: DataType, shape: &[usize], options: &WriteOpti
 }
 
 /// Regenerates fixtures/tiff/written/ (then run check_written.py):
-/// `cargo test --release --test tiff_io -- --ignored regenerate_written`.
+/// `cargo test --release --test suite tiff_io::regenerate_written -- --ignored`.
 #[test]
 #[ignore]
 fn regenerate_written_fixtures() {
@@ -847,7 +847,7 @@ fn disk_full_is_an_error_not_a_panic() {
 
 /// Read throughput on a large stack (not committed): set TESSERAE_TIFF_BENCH to
 /// a TIFF path and run
-/// `cargo test --release --test tiff_io -- --ignored --nocapture measure_read`.
+/// `cargo test --release --test suite tiff_io::measure_read -- --ignored --nocapture`.
 /// Reads every native chunk (serially, then in parallel) and prints MB/s.
 #[test]
 #[ignore]
@@ -924,7 +924,7 @@ fn every_corrupted_byte_is_handled() {
 }
 
 /// Write throughput: set TESSERAE_TIFF_BENCH_OUT to an output path and run
-/// `cargo test --release --test tiff_io -- --ignored --nocapture measure_write`.
+/// `cargo test --release --test suite tiff_io::measure_write -- --ignored --nocapture`.
 /// Writes a 256 x 1024 x 1024 u16 stack in the sink's preferred slabs, in parallel.
 #[test]
 #[ignore]

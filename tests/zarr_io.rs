@@ -746,7 +746,7 @@ fn arrays_checked_by_zarr_python_read_back() {
 
 /// Throughput of writing then reading a 1024×1024×256 u16 array with 64×256×256
 /// chunks through the Executor, against `cp` of the raw bytes. Run with
-/// `cargo test --release --test zarr_io zarr_throughput -- --ignored --nocapture`.
+/// `cargo test --release --test suite zarr_io::zarr_throughput -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn zarr_throughput() {

@@ -1,0 +1,65 @@
+//! The integration tests, one module per theme, linked into one binary.
+//!
+//! `cargo test --release --test suite label_vs_scipy` runs one theme.
+
+mod common;
+mod pipeline_support;
+mod rank_support;
+
+mod binary_chunk_invariance;
+mod binary_cli;
+mod binary_vs_scipy;
+mod blocks_label;
+mod cli;
+mod distance_vs_scipy;
+mod edt_indices_chunk_invariance;
+mod edt_indices_vs_scipy;
+mod engine_ops;
+mod engine_overlap;
+mod examples_run;
+mod expand_chunk_invariance;
+mod expand_cli;
+mod expand_vs_skimage;
+mod filters_chunk_invariance;
+mod filters_cli;
+mod filters_vs_scipy;
+mod grey_vs_scipy;
+mod label_array_sink;
+mod label_chunk_invariance;
+mod label_errors;
+mod label_find_objects_rows;
+mod label_kernel_paths;
+mod label_noise_kernel;
+mod label_out_of_core;
+mod label_tiff_sink;
+mod label_vs_scipy;
+mod labels_chunk_invariance;
+mod labels_cli;
+mod labels_vs_skimage;
+mod measure_chunk_invariance;
+mod measure_vs_scipy;
+mod pipeline_cli;
+mod pipeline_steps;
+mod preview_render;
+mod rank_chunk_invariance;
+mod rank_cli;
+mod rank_errors;
+mod rank_vs_scipy;
+mod regionprops_chunk_invariance;
+mod regionprops_cli;
+mod regionprops_cli_object_image;
+mod regionprops_image_chunking;
+mod regionprops_image_vs_skimage;
+mod regionprops_object_image_pass;
+mod regionprops_vs_skimage;
+mod round_trip;
+mod stitch_cli;
+mod stitch_example;
+mod stitch_overlap_cases;
+mod stitch_partition;
+mod stitch_vs_scipy;
+mod threshold_cli;
+mod threshold_local;
+mod threshold_vs_skimage;
+mod tiff_io;
+mod zarr_io;
