@@ -9,20 +9,20 @@
 
 use std::path::PathBuf;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::ArrayD;
 use tesserae::ndfilters::{GaussianFilter, UniformFilter};
-use tesserae::{io, store, ArraySink, ArraySource, Executor, Region, Source};
+use tesserae::{ArraySink, ArraySource, Executor, Region, Source, io, store};
 
 const N: usize = 256;
 
 fn workload() -> ArrayD<u16> {
     let dir = std::env::var("TESSERAE_BENCH_WORK").unwrap_or_else(|_| "/work/bench-work".into());
     let path = PathBuf::from(dir).join("intensity3d_256.tif");
-    if let Ok(source) = io::open::<u16>(&path) {
-        if let Ok(a) = source.read(&Region::full(source.shape())) {
-            return a;
-        }
+    if let Ok(source) = io::open::<u16>(&path)
+        && let Ok(a) = source.read(&Region::full(source.shape()))
+    {
+        return a;
     }
     ArrayD::from_shape_fn(vec![N; 3], |i| {
         let f = |v: usize| ((v as f64) / 20.0).sin();

@@ -2,9 +2,9 @@
 //! chunks stored into an `ArraySink` (on all threads and on one), against a
 //! plain in-memory copy (`array.to_owned()`).
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::ArrayD;
-use tesserae::engine::{copy_block, map_overlap, store, BoundaryMode};
+use tesserae::engine::{BoundaryMode, copy_block, map_overlap, store};
 use tesserae::{ArraySink, ArraySource, Executor};
 
 const N: usize = 512;

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput};
 use ndarray::ArrayD;
-use tesserae::ndmeasure::{find_objects, Measure};
-use tesserae::{io, Executor, Region, Source};
+use tesserae::ndmeasure::{Measure, find_objects};
+use tesserae::{Executor, Region, Source, io};
 
 fn read<T: tesserae::Element>(path: &Path) -> Option<ArrayD<T>> {
     let source = io::open::<T>(path).ok()?;

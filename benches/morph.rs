@@ -2,7 +2,7 @@
 //! and as a single chunk, Otsu on 256³ u16, and the distance transform on a
 //! 128³ mask; compare with bench/peers or scipy timings.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::ArrayD;
 use tesserae::engine::store;
 use tesserae::ndfilters::{Threshold, ThresholdMethod};

@@ -4,7 +4,7 @@
 //! which writes the shared workloads to /work/bench-work; without them the
 //! bench makes its own noise.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::ArrayD;
 use tesserae::engine::store;
 use tesserae::ndfilters::{RankFilter, RankKind};

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use criterion::{Criterion, Throughput};
 use ndarray::ArrayD;
 use tesserae::ndmeasure::{Property, RegionProps};
-use tesserae::{io, ArraySource, Executor, Region, Source};
+use tesserae::{ArraySource, Executor, Region, Source, io};
 
 fn read<T: tesserae::Element>(path: &Path) -> Option<ArrayD<T>> {
     let source = io::open::<T>(path).ok()?;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use tesserae::io::png::{self, PlaneChoice};
 use tesserae::io::{self, WriteOptions};
-use tesserae::ndmeasure::{find_objects_chunked, Connectivity, Label, Measure};
+use tesserae::ndmeasure::{Connectivity, Label, Measure, find_objects_chunked};
 use tesserae::{Executor, Result, Source};
 
 /// What the example did.

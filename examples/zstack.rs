@@ -20,7 +20,7 @@ use tesserae::io::png::{self, PlaneChoice, Preview};
 use tesserae::io::{self, WriteOptions};
 use tesserae::ndfilters::{Threshold, ThresholdMethod};
 use tesserae::ndmeasure::{Connectivity, Label};
-use tesserae::{rechunk, store, Error, Executor, RegionProps, Result, Source};
+use tesserae::{Error, Executor, RegionProps, Result, Source, rechunk, store};
 
 /// The chunk shape of the Zarr arrays and of every step.
 pub const CHUNKS: [usize; 3] = [8, 64, 64];

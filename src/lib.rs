@@ -42,9 +42,9 @@ pub mod ndmeasure;
 pub mod ndmorph;
 
 pub use engine::{
-    map_blocks, map_overlap, rechunk, reduce, store, ArraySink, ArraySource, Block, BoundaryMode,
-    ChunkGrid, DataType, Element, Executor, Progress, Region, Sink, Source, VoxelSize,
+    ArraySink, ArraySource, Block, BoundaryMode, ChunkGrid, DataType, Element, Executor, Progress,
+    Region, Sink, Source, VoxelSize, map_blocks, map_overlap, rechunk, reduce, store,
 };
 pub use error::{Error, Result};
-pub use ndmeasure::{label, Connectivity, Label, LabelValue, Structure};
+pub use ndmeasure::{Connectivity, Label, LabelValue, Structure, label};
 pub use ndmeasure::{RegionProps, RegionTable};

@@ -90,11 +90,15 @@ fn bad_arguments() {
     let until = BinaryMorphology::new(BinaryOp::Dilation).iterations(0);
     assert!(until.lazy(ArraySource::new(image.clone())).is_err());
     let mask = ArrayD::from_elem(vec![4, 5], 1u8);
-    assert!(BinaryMorphology::new(BinaryOp::Erosion)
-        .apply_masked(&image.view(), &mask.view())
-        .is_err());
+    assert!(
+        BinaryMorphology::new(BinaryOp::Erosion)
+            .apply_masked(&image.view(), &mask.view())
+            .is_err()
+    );
     let mut sink = ArraySink::<u8>::new(&[4, 5]);
-    assert!(FillHoles::new()
-        .run(&Executor::new(), &ArraySource::new(image), &mut sink)
-        .is_err());
+    assert!(
+        FillHoles::new()
+            .run(&Executor::new(), &ArraySource::new(image), &mut sink)
+            .is_err()
+    );
 }

@@ -12,9 +12,9 @@ use proptest::prelude::*;
 use crate::common;
 use common::{flood_fill, structure};
 use tesserae::ndmeasure::label::block::{
-    merge_blocks, relabel_block, summarize_block, BlockSummary, LocalLabels,
+    BlockSummary, LocalLabels, merge_blocks, relabel_block, summarize_block,
 };
-use tesserae::ndmeasure::{label, Structure};
+use tesserae::ndmeasure::{Structure, label};
 use tesserae::{ChunkGrid, Error, Region};
 
 fn case() -> impl Strategy<Value = (ArrayD<u8>, Vec<usize>, Structure)> {

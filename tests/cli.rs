@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use tesserae::{io, Region, Source};
+use tesserae::{Region, Source, io};
 
 const NUCLEI3D: &str = "fixtures/nuclei/nuclei3d.tif";
 
@@ -219,7 +219,7 @@ fn failed_write_leaves_no_output() {
 /// many objects it found; `find-objects` and `measure` read that label image back.
 #[test]
 fn label_find_objects_and_measure_agree_with_the_library() {
-    use tesserae::ndmeasure::{find_objects, Connectivity, Label, Measure};
+    use tesserae::ndmeasure::{Connectivity, Label, Measure, find_objects};
     let dir = tempfile::tempdir().unwrap();
     let labels_path = dir.path().join("labels.zarr");
     let image = read_all_u16(Path::new(NUCLEI3D));

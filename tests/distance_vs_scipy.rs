@@ -78,32 +78,41 @@ fn edt_equals_scipy() {
 #[test]
 fn edt_edge_cases() {
     let ones = ArrayD::from_elem(vec![3, 4], 1u8);
-    assert!(DistanceTransform::new()
-        .apply(&ones.view())
-        .unwrap()
-        .iter()
-        .all(|d| d.is_infinite()));
+    assert!(
+        DistanceTransform::new()
+            .apply(&ones.view())
+            .unwrap()
+            .iter()
+            .all(|d| d.is_infinite())
+    );
     let lazy = DistanceTransform::new()
         .chunks(&[2, 2])
         .lazy(ArraySource::new(ones), 1.5)
         .unwrap();
-    assert!(lazy
-        .read(&Region::full(&[3, 4]))
-        .unwrap()
-        .iter()
-        .all(|&d| d == 1.5));
+    assert!(
+        lazy.read(&Region::full(&[3, 4]))
+            .unwrap()
+            .iter()
+            .all(|&d| d == 1.5)
+    );
     let image = ArrayD::from_elem(vec![2, 2], 0u8);
-    assert!(DistanceTransform::new()
-        .sampling(&[1.0])
-        .apply(&image.view())
-        .is_err());
-    assert!(DistanceTransform::new()
-        .sampling(&[1.0, -1.0])
-        .apply(&image.view())
-        .is_err());
-    assert!(DistanceTransform::new()
-        .lazy(ArraySource::new(image), 0.0)
-        .is_err());
+    assert!(
+        DistanceTransform::new()
+            .sampling(&[1.0])
+            .apply(&image.view())
+            .is_err()
+    );
+    assert!(
+        DistanceTransform::new()
+            .sampling(&[1.0, -1.0])
+            .apply(&image.view())
+            .is_err()
+    );
+    assert!(
+        DistanceTransform::new()
+            .lazy(ArraySource::new(image), 0.0)
+            .is_err()
+    );
 }
 
 proptest! {

@@ -107,13 +107,17 @@ fn chunked_indices_equal_scipy_within_the_maximum_distance() {
 fn errors_are_typed() {
     let ones = ArrayD::<u8>::from_elem(vec![3, 3], 1);
     assert!(DistanceTransform::new().indices(&ones.view()).is_err());
-    assert!(DistanceTransform::new()
-        .sampling(&[1.0])
-        .indices(&ones.view())
-        .is_err());
-    assert!(DistanceTransform::new()
-        .lazy_indices(ArraySource::new(ones.clone()), 0.0)
-        .is_err());
+    assert!(
+        DistanceTransform::new()
+            .sampling(&[1.0])
+            .indices(&ones.view())
+            .is_err()
+    );
+    assert!(
+        DistanceTransform::new()
+            .lazy_indices(ArraySource::new(ones.clone()), 0.0)
+            .is_err()
+    );
     // An image without zero voxel has no nearest background within any distance.
     let lazy = DistanceTransform::new()
         .lazy_indices(ArraySource::new(ones), 2.0)

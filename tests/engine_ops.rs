@@ -3,7 +3,7 @@
 use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
 use tesserae::engine::{
-    default_chunks, map_blocks, max, min, min_max, rechunk, store, sum, unit_shape, UNIT_BUDGET,
+    UNIT_BUDGET, default_chunks, map_blocks, max, min, min_max, rechunk, store, sum, unit_shape,
 };
 use tesserae::{ArraySink, ArraySource, Error, Executor, Region, Sink, Source};
 

@@ -2,12 +2,12 @@
 //! result with an independently written scipy padding; hand-checked scipy
 //! values; chunk culling and input reads.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use proptest::prelude::*;
-use tesserae::engine::{copy_block, map_blocks, map_overlap, BoundaryMode};
+use tesserae::engine::{BoundaryMode, copy_block, map_blocks, map_overlap};
 use tesserae::{ArraySource, Error, Region, Source};
 
 const MODES: [BoundaryMode; 5] = [
@@ -368,12 +368,14 @@ fn wrap_reads_only_the_needed_runs() {
     );
     // Rows 998..1000 and 0..102, each with all 50 columns (wrapped as a whole axis of 50).
     assert_eq!(source.voxels.load(Ordering::Relaxed), 104 * 50);
-    assert!(source
-        .regions
-        .lock()
-        .unwrap()
-        .iter()
-        .all(|r| r.shape()[0] <= 102));
+    assert!(
+        source
+            .regions
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|r| r.shape()[0] <= 102)
+    );
 }
 
 #[test]
@@ -468,21 +470,29 @@ fn wrong_block_shapes_are_errors() {
         .unwrap();
     let err = overlap.read(&Region::full(&[4, 4])).unwrap_err();
     assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
-    assert!(map_overlap(ArraySource::new(a.clone()), &[1])
-        .build(|padded, _| Ok(padded.to_owned()))
-        .is_err());
-    assert!(map_overlap(ArraySource::new(a.clone()), &[1, 1])
-        .mode(BoundaryMode::Constant(-1.0))
-        .build(|padded, _| Ok(padded.to_owned()))
-        .is_err());
-    assert!(map_overlap(ArraySource::new(a.clone()), &[1, 1])
-        .modes(&[BoundaryMode::Wrap])
-        .build(|padded, _| Ok(padded.to_owned()))
-        .is_err());
-    assert!(map_overlap(ArraySource::new(a), &[1, 1])
-        .modes(&[BoundaryMode::Constant(1.0), BoundaryMode::Constant(2.0)])
-        .build(|padded, _| Ok(padded.to_owned()))
-        .is_err());
+    assert!(
+        map_overlap(ArraySource::new(a.clone()), &[1])
+            .build(|padded, _| Ok(padded.to_owned()))
+            .is_err()
+    );
+    assert!(
+        map_overlap(ArraySource::new(a.clone()), &[1, 1])
+            .mode(BoundaryMode::Constant(-1.0))
+            .build(|padded, _| Ok(padded.to_owned()))
+            .is_err()
+    );
+    assert!(
+        map_overlap(ArraySource::new(a.clone()), &[1, 1])
+            .modes(&[BoundaryMode::Wrap])
+            .build(|padded, _| Ok(padded.to_owned()))
+            .is_err()
+    );
+    assert!(
+        map_overlap(ArraySource::new(a), &[1, 1])
+            .modes(&[BoundaryMode::Constant(1.0), BoundaryMode::Constant(2.0)])
+            .build(|padded, _| Ok(padded.to_owned()))
+            .is_err()
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use ndarray::ArrayD;
 use predicates::prelude::*;
 use tesserae::io::{self, WriteOptions};
-use tesserae::labels::{fill_label_holes, ExpandLabels};
+use tesserae::labels::{ExpandLabels, fill_label_holes};
 use tesserae::{Element, Region, Sink, Source};
 
 fn tesserae() -> Command {

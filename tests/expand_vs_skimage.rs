@@ -4,7 +4,7 @@
 
 use ndarray::ArrayD;
 use serde_json::Value;
-use tesserae::labels::{expand_labels, fill_label_holes, ExpandLabels, FillLabelHoles};
+use tesserae::labels::{ExpandLabels, FillLabelHoles, expand_labels, fill_label_holes};
 use tesserae::ndmeasure::LabelValue;
 use tesserae::{ArraySink, ArraySource, Executor};
 
@@ -119,23 +119,31 @@ fn bad_parameters_are_typed_errors() {
     for distance in [-1.0, f64::NAN, f64::INFINITY] {
         assert!(ExpandLabels::new(distance).apply(&labels.view()).is_err());
     }
-    assert!(ExpandLabels::new(1.0)
-        .spacing(&[1.0])
-        .apply(&labels.view())
-        .is_err());
-    assert!(ExpandLabels::new(1.0)
-        .spacing(&[1.0, 0.0])
-        .apply(&labels.view())
-        .is_err());
+    assert!(
+        ExpandLabels::new(1.0)
+            .spacing(&[1.0])
+            .apply(&labels.view())
+            .is_err()
+    );
+    assert!(
+        ExpandLabels::new(1.0)
+            .spacing(&[1.0, 0.0])
+            .apply(&labels.view())
+            .is_err()
+    );
     let source = ArraySource::new(labels.clone());
     let mut sink = ArraySink::<u8>::new(&[4, 5]);
     let exec = Executor::new();
-    assert!(ExpandLabels::new(1.0)
-        .run(&exec, &source, &mut sink)
-        .is_err());
-    assert!(FillLabelHoles::new()
-        .run(&exec, &source, &mut sink)
-        .is_err());
+    assert!(
+        ExpandLabels::new(1.0)
+            .run(&exec, &source, &mut sink)
+            .is_err()
+    );
+    assert!(
+        FillLabelHoles::new()
+            .run(&exec, &source, &mut sink)
+            .is_err()
+    );
     // Nothing to expand or fill: all background stays background.
     assert_eq!(
         ExpandLabels::new(3.0).apply(&labels.view()).unwrap(),

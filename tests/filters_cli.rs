@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use ndarray::ArrayD;
 use predicates::prelude::*;
 use tesserae::ndfilters::{GaussianLaplace, UniformFilter};
-use tesserae::{io, BoundaryMode, Element, Region, Source};
+use tesserae::{BoundaryMode, Element, Region, Source, io};
 
 const NUCLEI2D: &str = "fixtures/nuclei/nuclei2d.tif";
 const NUCLEI3D: &str = "fixtures/nuclei/nuclei3d.tif";

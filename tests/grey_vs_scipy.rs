@@ -12,7 +12,7 @@ use serde_json::Value;
 use tesserae::ndmorph::{GreyMorphology, GreyOp};
 use tesserae::{ArraySource, Region, Source};
 
-use rank_support::{array, cases, data, footprint, mode, one_or_many, FromLe};
+use rank_support::{FromLe, array, cases, data, footprint, mode, one_or_many};
 
 fn operation(case: &Value) -> GreyMorphology {
     let op = GreyOp::parse(case["op"].as_str().unwrap()).unwrap();

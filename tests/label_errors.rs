@@ -1,7 +1,7 @@
 //! Bad structures, ranks and shapes give typed errors, never panics.
 
 use ndarray::{ArrayD, IxDyn};
-use tesserae::ndmeasure::{label, Connectivity, Label, Structure};
+use tesserae::ndmeasure::{Connectivity, Label, Structure, label};
 use tesserae::{ArraySink, ArraySource, Error, Executor};
 
 #[test]
@@ -42,9 +42,11 @@ fn structure_of_another_rank_is_rejected() {
     let err = label(&image.view(), &Structure::full(3).unwrap()).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
     let scalar = ArrayD::<u8>::ones(IxDyn(&[]));
-    assert!(Label::new(Connectivity::Face)
-        .apply(&scalar.view())
-        .is_err());
+    assert!(
+        Label::new(Connectivity::Face)
+            .apply(&scalar.view())
+            .is_err()
+    );
 }
 
 #[test]

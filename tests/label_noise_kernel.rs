@@ -5,7 +5,7 @@
 //! and random structures, against an independent flood fill; plus hand-checked
 //! cases of contacts that must not be skipped.
 
-use ndarray::{array, ArrayD, IxDyn};
+use ndarray::{ArrayD, IxDyn, array};
 use proptest::prelude::*;
 
 use crate::common;

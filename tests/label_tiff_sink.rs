@@ -5,7 +5,7 @@
 use ndarray::{ArrayD, Dimension};
 use rayon::prelude::*;
 use tesserae::io::tiff::{TiffSink, TiffSource};
-use tesserae::io::{probe, WriteOptions};
+use tesserae::io::{WriteOptions, probe};
 use tesserae::{ChunkGrid, Region, Sink, Source};
 
 /// `v = 7 z y x`-like distinct values, wrapping in u32.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ndarray::ArrayD;
 use serde_json::Value;
-use tesserae::ndmeasure::{label, Label, Structure};
+use tesserae::ndmeasure::{Label, Structure, label};
 use tesserae::{ArraySink, ArraySource, Element, Executor};
 
 fn fixtures() -> PathBuf {

@@ -4,8 +4,8 @@
 
 use ndarray::ArrayD;
 use proptest::prelude::*;
-use tesserae::labels::{clear_border, object_sizes, object_sizes_chunked, relabel_sequential};
 use tesserae::labels::{ClearBorder, RelabelSequential, RemoveObjects};
+use tesserae::labels::{clear_border, object_sizes, object_sizes_chunked, relabel_sequential};
 use tesserae::ndmeasure::{Connectivity, Label};
 use tesserae::{ArraySink, ArraySource, Executor};
 

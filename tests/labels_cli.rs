@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use ndarray::ArrayD;
 use predicates::prelude::*;
 use tesserae::io::{self, WriteOptions};
-use tesserae::labels::{clear_border, relabel_sequential, RemoveObjects};
+use tesserae::labels::{RemoveObjects, clear_border, relabel_sequential};
 use tesserae::ndmeasure::Connectivity;
 use tesserae::{Element, Region, Sink, Source};
 

@@ -4,7 +4,7 @@
 use ndarray::ArrayD;
 use serde_json::Value;
 use tesserae::labels::{
-    clear_border, relabel_sequential, ClearBorder, RelabelSequential, RemoveObjects,
+    ClearBorder, RelabelSequential, RemoveObjects, clear_border, relabel_sequential,
 };
 use tesserae::ndmeasure::{Connectivity, LabelValue};
 use tesserae::{ArraySink, ArraySource, Executor};
@@ -214,8 +214,10 @@ fn bad_input_is_refused() {
     let source = ArraySource::new(labels.clone());
     let mut sink = ArraySink::<u8>::new(&[3, 2]);
     let exec = Executor::new();
-    assert!(RemoveObjects::small(1)
-        .run_labels(&exec, &source, &mut sink)
-        .is_err());
+    assert!(
+        RemoveObjects::small(1)
+            .run_labels(&exec, &source, &mut sink)
+            .is_err()
+    );
     assert!(ClearBorder::new().run(&exec, &source, &mut sink).is_err());
 }

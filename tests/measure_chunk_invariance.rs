@@ -3,7 +3,7 @@
 
 use ndarray::ArrayD;
 use proptest::prelude::*;
-use tesserae::ndmeasure::{find_objects, find_objects_chunked, Bins, Measure};
+use tesserae::ndmeasure::{Bins, Measure, find_objects, find_objects_chunked};
 use tesserae::{ArraySource, Executor, Region};
 
 /// A random image of rank 1–3 with labels drawn from a small set with gaps and

@@ -4,7 +4,7 @@
 use ndarray::ArrayD;
 use serde_json::Value;
 use tesserae::ndmeasure::{
-    find_objects, find_objects_chunked, Bins, LabelValue, Measure, Measurements,
+    Bins, LabelValue, Measure, Measurements, find_objects, find_objects_chunked,
 };
 use tesserae::{ArraySource, Element, Executor};
 

@@ -5,7 +5,7 @@
 use crate::pipeline_support;
 
 use assert_cmd::Command;
-use pipeline_support::{assert_tables_match, fixture, input, read, summary, CASES};
+use pipeline_support::{CASES, assert_tables_match, fixture, input, read, summary};
 use predicates::prelude::*;
 
 fn tesserae() -> Command {

@@ -6,8 +6,8 @@
 use crate::pipeline_support;
 
 use ndarray::{ArrayD, Axis};
-use pipeline_support::{assert_tables_match, fixture, input, read, summary, CASES};
-use tesserae::labels::{clear_border, RemoveObjects};
+use pipeline_support::{CASES, assert_tables_match, fixture, input, read, summary};
+use tesserae::labels::{RemoveObjects, clear_border};
 use tesserae::ndfilters::{FilterOutput, GaussianFilter, Threshold, ThresholdMethod};
 use tesserae::ndmeasure::{Connectivity, Label};
 use tesserae::ndmorph::FillHoles;

@@ -2,9 +2,9 @@
 //! the PNG as written, and `tesserae preview`.
 
 use assert_cmd::Command;
-use ndarray::{array, Array2, ArrayD, IxDyn};
+use ndarray::{Array2, ArrayD, IxDyn, array};
 use predicates::prelude::*;
-use tesserae::io::png::{label_colour, percentiles, plane, Overlay, PlaneChoice, Preview, PALETTE};
+use tesserae::io::png::{Overlay, PALETTE, PlaneChoice, Preview, label_colour, percentiles, plane};
 use tesserae::io::{self, WriteOptions};
 use tesserae::{ArraySource, Source};
 
@@ -72,7 +72,7 @@ fn outlines_are_drawn_on_the_object_edge_only() {
     // The centre and the background keep their grey: 255 * v / 240.
     assert_eq!(pixel(&rgb, 2, 2), [128, 128, 128]); // 120 -> 127.5 -> 128
     assert_eq!(pixel(&rgb, 0, 3), [32, 32, 32]); // 30 -> 31.875 -> 32
-                                                 // An object on the image's edge is outlined there too.
+    // An object on the image's edge is outlined there too.
     let edge = array![[1u8, 1, 0], [1, 1, 0], [0, 0, 0]];
     let rgb = Preview::new()
         .render(&Array2::<u8>::zeros((3, 3)).view(), Some(&edge.view()))
@@ -148,9 +148,11 @@ fn the_png_holds_the_rendered_pixels() {
     // Only the PNG is left in the folder (the temporary name was renamed).
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     let wrong = Array2::<u32>::zeros((4, 5));
-    assert!(preview
-        .write(&image.view(), Some(&wrong.view()), &path)
-        .is_err());
+    assert!(
+        preview
+            .write(&image.view(), Some(&wrong.view()), &path)
+            .is_err()
+    );
 }
 
 fn tesserae() -> Command {
@@ -200,7 +202,7 @@ fn the_preview_command() {
         .stderr(predicate::str::contains("maximum projection"));
     let png = image::open(&out).unwrap().to_rgb8();
     assert_ne!(png.get_pixel(1, 1).0, label_colour(5)); // blended, not pure colour
-                                                        // Refusals: an existing output, a plane out of range, labels of another shape.
+    // Refusals: an existing output, a plane out of range, labels of another shape.
     tesserae().arg("preview").arg(&s).arg(&out).assert().code(2);
     tesserae()
         .arg("preview")

@@ -9,7 +9,7 @@ use ndarray::ArrayD;
 use tesserae::ndfilters::{Footprint, RankFilter, RankKind};
 use tesserae::ndmeasure::Structure;
 use tesserae::ndmorph::{GreyMorphology, GreyOp};
-use tesserae::{io, BoundaryMode, Region, Source};
+use tesserae::{BoundaryMode, Region, Source, io};
 
 const NUCLEI2D: &str = "fixtures/nuclei/nuclei2d.tif";
 

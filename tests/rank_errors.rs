@@ -20,14 +20,18 @@ fn bad_options_are_errors() {
         median().size(&[3]).origin(&[2]).apply(&view).is_err(),
         "origin out of range"
     );
-    assert!(RankFilter::new(RankKind::Rank(9))
-        .size(&[3])
-        .apply(&view)
-        .is_err());
-    assert!(RankFilter::new(RankKind::Percentile(101.0))
-        .size(&[3])
-        .apply(&view)
-        .is_err());
+    assert!(
+        RankFilter::new(RankKind::Rank(9))
+            .size(&[3])
+            .apply(&view)
+            .is_err()
+    );
+    assert!(
+        RankFilter::new(RankKind::Percentile(101.0))
+            .size(&[3])
+            .apply(&view)
+            .is_err()
+    );
     let cval = median().size(&[3]).mode(BoundaryMode::Constant(-1.0));
     assert!(cval.apply(&view).is_err(), "constant outside u8");
     let footprint = Footprint::size(&[3]).unwrap();

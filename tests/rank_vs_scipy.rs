@@ -10,7 +10,7 @@ use serde_json::Value;
 use tesserae::ndfilters::{RankFilter, RankKind};
 use tesserae::{ArraySource, Region, Source};
 
-use rank_support::{cases, data, footprint, mode, one_or_many, FromLe};
+use rank_support::{FromLe, cases, data, footprint, mode, one_or_many};
 
 fn filter(case: &Value) -> RankFilter {
     let kind = match case["op"].as_str().unwrap() {

@@ -7,8 +7,8 @@ use ndarray::{Array2, ArrayD};
 use proptest::prelude::*;
 use tesserae::ndmeasure::find_objects;
 use tesserae::ndmeasure::{
-    area_convex, area_filled, coords, euler_number, feret_diameter_max, image_intensity,
-    intensity_median, map_objects, perimeter, perimeter_crofton, solidity, ObjectImage,
+    ObjectImage, area_convex, area_filled, coords, euler_number, feret_diameter_max,
+    image_intensity, intensity_median, map_objects, perimeter, perimeter_crofton, solidity,
 };
 use tesserae::{ArraySource, Error, Executor, Region};
 
@@ -104,7 +104,7 @@ proptest! {
         for object in &whole {
             let expected: Vec<usize> = labels
                 .indexed_iter()
-                .filter(|(_, &v)| u64::from(v) == object.label)
+                .filter(|&(_, &v)| u64::from(v) == object.label)
                 .flat_map(|(i, _)| (0..labels.ndim()).map(move |k| i[k]))
                 .collect();
             prop_assert_eq!(object.coords.as_slice().unwrap(), &expected[..]);

@@ -8,8 +8,8 @@ use ndarray::ArrayD;
 use serde_json::Value;
 use tesserae::ndmeasure::find_objects;
 use tesserae::ndmeasure::{
-    area_convex, area_filled, euler_number, feret_diameter_max, image_convex, image_filled,
-    intensity_median, map_objects, perimeter, perimeter_crofton, solidity, ObjectImage,
+    ObjectImage, area_convex, area_filled, euler_number, feret_diameter_max, image_convex,
+    image_filled, intensity_median, map_objects, perimeter, perimeter_crofton, solidity,
 };
 use tesserae::{ArraySource, Executor, Region, Result};
 

@@ -2,7 +2,7 @@
 //! any chunking and any memory budget (proptest), hand-checked small cases,
 //! and the requests scikit-image refuses refused with typed errors.
 
-use ndarray::{array, ArrayD};
+use ndarray::{ArrayD, array};
 use proptest::prelude::*;
 use tesserae::ndmeasure::{Column, Property, RegionProps, RegionTable};
 use tesserae::{ArraySource, Error, Executor};

@@ -4,9 +4,9 @@
 use ndarray::ArrayD;
 use tesserae::engine::store;
 use tesserae::io::{
-    tiff::TiffSink, tiff::TiffSource, zarr::ZarrSink, zarr::ZarrSource, WriteOptions,
+    WriteOptions, tiff::TiffSink, tiff::TiffSource, zarr::ZarrSink, zarr::ZarrSource,
 };
-use tesserae::{with_dtype, ArraySource, DataType, Element, Executor, Region, Source};
+use tesserae::{ArraySource, DataType, Element, Executor, Region, Source, with_dtype};
 
 /// Values spread over the whole range of the type (the bytes of every sample
 /// vary), with negatives for signed types and fractions for floats.

@@ -1,7 +1,7 @@
 //! Overlap stitching on small hand-checked cases: the IoU threshold, chains of
 //! matches, abutting tiles, ties between tiles, and bad input.
 
-use ndarray::{array, ArrayD};
+use ndarray::{ArrayD, array};
 use tesserae::labels::{Stitch, Tile};
 use tesserae::{ArraySource, Executor};
 
@@ -73,18 +73,22 @@ fn bad_input_is_an_error() {
     for iou in [0.0, -1.0, 1.5, f64::NAN] {
         assert!(Stitch::overlapping().iou(iou).prepare(&exec, &one).is_err());
     }
-    assert!(Stitch::overlapping()
-        .shape(&[1])
-        .prepare(&exec, &one)
-        .is_err());
+    assert!(
+        Stitch::overlapping()
+            .shape(&[1])
+            .prepare(&exec, &one)
+            .is_err()
+    );
     let outside = vec![Tile::new(
         vec![0, 3],
         ArraySource::new(array![[1u8]].into_dyn()),
     )];
-    assert!(Stitch::overlapping()
-        .shape(&[1, 3])
-        .prepare(&exec, &outside)
-        .is_err());
+    assert!(
+        Stitch::overlapping()
+            .shape(&[1, 3])
+            .prepare(&exec, &outside)
+            .is_err()
+    );
     let ranks = vec![
         Tile::new(vec![0, 0], ArraySource::new(array![[1u8]].into_dyn())),
         Tile::new(vec![0], ArraySource::new(array![1u8].into_dyn())),
@@ -93,12 +97,16 @@ fn bad_input_is_an_error() {
     let labels = array![[1u8, 2]].into_dyn();
     assert!(Stitch::touching(&[1, 0]).apply(&labels.view()).is_err());
     assert!(Stitch::touching(&[1]).apply(&labels.view()).is_err());
-    assert!(Stitch::touching(&[1, 1])
-        .connectivity(3)
-        .apply(&labels.view())
-        .is_err());
-    assert!(Stitch::touching(&[1, 1])
-        .connectivity(0)
-        .apply(&labels.view())
-        .is_err());
+    assert!(
+        Stitch::touching(&[1, 1])
+            .connectivity(3)
+            .apply(&labels.view())
+            .is_err()
+    );
+    assert!(
+        Stitch::touching(&[1, 1])
+            .connectivity(0)
+            .apply(&labels.view())
+            .is_err()
+    );
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use ndarray::ArrayD;
 use serde_json::Value;
 use tesserae::ndfilters::{FilterOutput, LocalMethod, ThresholdLocal};
-use tesserae::{store, ArraySink, ArraySource, BoundaryMode, Element, Executor, Region, Source};
+use tesserae::{ArraySink, ArraySource, BoundaryMode, Element, Executor, Region, Source, store};
 
 fn dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/threshold"))

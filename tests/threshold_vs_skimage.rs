@@ -112,9 +112,11 @@ fn special_images() {
         }
     }
     let with_nan = ndarray::array![0.1f32, f32::NAN, 0.9, 0.5].into_dyn();
-    assert!(Threshold::new(ThresholdMethod::Otsu)
-        .apply(&with_nan.view())
-        .is_err());
+    assert!(
+        Threshold::new(ThresholdMethod::Otsu)
+            .apply(&with_nan.view())
+            .is_err()
+    );
     // Li ignores NaN, as scikit-image does.
     let li = Threshold::new(ThresholdMethod::Li)
         .apply(&with_nan.view())
@@ -127,20 +129,26 @@ fn special_images() {
     let minimum = Threshold::new(ThresholdMethod::Minimum);
     let t = minimum.apply(&humps.view()).unwrap();
     assert!(t > 52.0 && t < 180.0);
-    assert!(minimum
-        .clone()
-        .max_num_iter(1)
-        .apply(&humps.view())
-        .is_err());
+    assert!(
+        minimum
+            .clone()
+            .max_num_iter(1)
+            .apply(&humps.view())
+            .is_err()
+    );
     assert!(minimum.max_num_iter(0).apply(&humps.view()).is_err());
     let empty = ArrayD::<u16>::zeros(vec![0, 3]);
-    assert!(Threshold::new(ThresholdMethod::Mean)
-        .apply(&empty.view())
-        .is_err());
-    assert!(Threshold::new(ThresholdMethod::Otsu)
-        .nbins(0)
-        .apply(&with_nan.view())
-        .is_err());
+    assert!(
+        Threshold::new(ThresholdMethod::Mean)
+            .apply(&empty.view())
+            .is_err()
+    );
+    assert!(
+        Threshold::new(ThresholdMethod::Otsu)
+            .nbins(0)
+            .apply(&with_nan.view())
+            .is_err()
+    );
 }
 
 proptest::proptest! {

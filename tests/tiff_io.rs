@@ -8,8 +8,8 @@ use ndarray::{ArrayD, IxDyn};
 use num_traits::NumCast;
 use proptest::prelude::*;
 use tesserae::io::tiff::{TiffSink, TiffSource};
-use tesserae::io::{probe, Compression, WriteOptions};
-use tesserae::{with_dtype, DataType, Element, Error, Region, Sink, Source, VoxelSize};
+use tesserae::io::{Compression, WriteOptions, probe};
+use tesserae::{DataType, Element, Error, Region, Sink, Source, VoxelSize, with_dtype};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -107,10 +107,12 @@ fn bigtiff_and_big_endian() {
     check_fixture::<u16>("bigtiff_u16.tif", &[5, 20, 24]);
     check_fixture::<i16>("bigtiff_tiled_i16.tif", &[5, 20, 24]);
     check_fixture::<f32>("bigendian_f32.tif", &[3, 20, 24]);
-    assert!(probe(&fixture("bigtiff_u16.tif"))
-        .unwrap()
-        .format
-        .starts_with("bigtiff"));
+    assert!(
+        probe(&fixture("bigtiff_u16.tif"))
+            .unwrap()
+            .format
+            .starts_with("bigtiff")
+    );
 }
 
 fn assert_voxel(v: Option<VoxelSize>, size: &[f64], unit: Option<&str>) {

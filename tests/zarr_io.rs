@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
 use rayon::prelude::*;
-use tesserae::io::zarr::{probe, ZarrSink, ZarrSource};
+use tesserae::io::zarr::{ZarrSink, ZarrSource, probe};
 use tesserae::io::{Compression, WriteOptions};
-use tesserae::{with_dtype, DataType, Element, Error, Region, Sink, Source, VoxelSize};
+use tesserae::{DataType, Element, Error, Region, Sink, Source, VoxelSize, with_dtype};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

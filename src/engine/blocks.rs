@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Ix1, Ix2, Ix3, Ix4, Zip};
 use rayon::prelude::*;
 
-use crate::engine::{check_region, ChunkGrid, Element, Region, Source, VoxelSize};
+use crate::engine::{ChunkGrid, Element, Region, Source, VoxelSize, check_region};
 use crate::error::{Error, Result};
 
 /// A lazy source applying a function to every chunk of another source.
@@ -210,10 +210,10 @@ pub(crate) fn read_chunked<U: Element>(
         .chunks_overlapping(region)
         .map(|index| grid.chunk_region(&index))
         .collect();
-    if let [only] = chunks.as_slice() {
-        if only == region {
-            return compute(only);
-        }
+    if let [only] = chunks.as_slice()
+        && only == region
+    {
+        return compute(only);
     }
     let out = Mutex::new(ArrayD::<U>::zeros(region.shape()));
     chunks.par_iter().with_max_len(1).try_for_each(|chunk| {

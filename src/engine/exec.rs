@@ -111,22 +111,24 @@ impl Executor {
             let workers = self.num_threads().min(n).max(1);
             rayon::scope(|scope| {
                 for _ in 0..workers {
-                    scope.spawn(|_| loop {
-                        if failed.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= n {
-                            break;
-                        }
-                        match task(i) {
-                            Ok(()) => self.advance(),
-                            Err(e) => {
-                                failed.store(true, Ordering::Relaxed);
-                                first_error
-                                    .lock()
-                                    .unwrap_or_else(|p| p.into_inner())
-                                    .get_or_insert(e);
+                    scope.spawn(|_| {
+                        loop {
+                            if failed.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= n {
+                                break;
+                            }
+                            match task(i) {
+                                Ok(()) => self.advance(),
+                                Err(e) => {
+                                    failed.store(true, Ordering::Relaxed);
+                                    first_error
+                                        .lock()
+                                        .unwrap_or_else(|p| p.into_inner())
+                                        .get_or_insert(e);
+                                }
                             }
                         }
                     });

@@ -154,7 +154,7 @@ impl ChunkGrid {
     /// let hit: Vec<_> = grid.chunks_overlapping(&Region::new(vec![3, 7], vec![2, 2])).collect();
     /// assert_eq!(hit, vec![vec![0, 1], vec![0, 2], vec![1, 1], vec![1, 2]]);
     /// ```
-    pub fn chunks_overlapping(&self, region: &Region) -> impl Iterator<Item = Vec<usize>> {
+    pub fn chunks_overlapping(&self, region: &Region) -> impl Iterator<Item = Vec<usize>> + use<> {
         let first: Vec<usize> = region
             .start()
             .iter()

@@ -73,21 +73,13 @@ impl BoundaryMode {
             BoundaryMode::Wrap => i.rem_euclid(len),
             BoundaryMode::Reflect => {
                 let m = i.rem_euclid(2 * len);
-                if m >= len {
-                    2 * len - 1 - m
-                } else {
-                    m
-                }
+                if m >= len { 2 * len - 1 - m } else { m }
             }
             BoundaryMode::Mirror if n == 1 => 0,
             BoundaryMode::Mirror => {
                 let period = 2 * len - 2;
                 let m = i.rem_euclid(period);
-                if m >= len {
-                    period - m
-                } else {
-                    m
-                }
+                if m >= len { period - m } else { m }
             }
         };
         Some(index as usize)
@@ -265,7 +257,7 @@ impl<S: Source> MapOverlapBuilder<S> {
                     "{} boundary modes given for an array of {} axes",
                     modes.len(),
                     shape.len()
-                )))
+                )));
             }
         };
         let mut constants = modes.iter().filter_map(|m| match m {
@@ -284,7 +276,7 @@ impl<S: Source> MapOverlapBuilder<S> {
             Some(_) => {
                 return Err(Error::InvalidArgument(
                     "constant boundary modes with different constants".into(),
-                ))
+                ));
             }
             None => None,
         };

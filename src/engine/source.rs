@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{copy_block, ChunkGrid, Element, Region};
+use crate::engine::{ChunkGrid, Element, Region, copy_block};
 use crate::error::{Error, Result};
 
 /// Physical size of a voxel along every axis, with its unit (e.g. `micron`).

@@ -3,7 +3,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{check_chunks, ChunkGrid, Element, Executor, Region, Sink, Source, VoxelSize};
+use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source, VoxelSize, check_chunks};
 use crate::error::{Error, Result};
 
 /// Upper bound on the bytes of input one [`store`] work unit reads (64 MiB),

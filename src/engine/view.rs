@@ -4,8 +4,8 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{check_region, copy_block, ChunkGrid, Element, Region, Source};
 use crate::Result;
+use crate::engine::{ChunkGrid, Element, Region, Source, check_region, copy_block};
 
 /// A view of an array, in chunks of a chosen shape.
 pub(crate) struct ViewSource<'a, T> {

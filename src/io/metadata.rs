@@ -177,10 +177,10 @@ pub fn imagej_description(images: usize, spacing: Option<f64>, unit: Option<&str
     if let Some(unit) = unit {
         text.push_str(&format!("unit={}\n", sanitise(unit)));
     }
-    if images > 1 {
-        if let Some(spacing) = spacing {
-            text.push_str(&format!("spacing={spacing}\nloop=false\n"));
-        }
+    if images > 1
+        && let Some(spacing) = spacing
+    {
+        text.push_str(&format!("spacing={spacing}\nloop=false\n"));
     }
     text
 }

@@ -132,7 +132,7 @@ pub fn plane<S: Source + ?Sized>(source: &S, choice: PlaneChoice) -> Result<Arra
                 PlaneChoice::Z(z) => {
                     return Err(Error::InvalidArgument(format!(
                         "plane {z} is beyond the stack's {depth} planes"
-                    )))
+                    )));
                 }
                 PlaneChoice::MaxProjection => {
                     let step = source.chunk_shape()[0].max(1);
@@ -141,13 +141,12 @@ pub fn plane<S: Source + ?Sized>(source: &S, choice: PlaneChoice) -> Result<Arra
                         let n = step.min(depth - z0);
                         let slab = source.read(&Region::new(vec![z0, 0, 0], vec![n, h, w]))?;
                         let top = max_projection(&slab.view())?;
-                        mip =
-                            Some(match mip {
-                                None => top,
-                                Some(m) => ndarray::Zip::from(&m)
-                                    .and(&top)
-                                    .map_collect(|&a, &b| if b > a { b } else { a }),
-                            });
+                        mip = Some(match mip {
+                            None => top,
+                            Some(m) => ndarray::Zip::from(&m)
+                                .and(&top)
+                                .map_collect(|&a, &b| if b > a { b } else { a }),
+                        });
                     }
                     return mip.ok_or_else(|| Error::Failed("empty stack".into()));
                 }
@@ -303,13 +302,13 @@ impl Preview {
         labels: Option<&ArrayView2<'_, L>>,
     ) -> Result<Array3<u8>> {
         let (h, w) = image.dim();
-        if let Some(labels) = labels {
-            if labels.dim() != (h, w) {
-                return Err(Error::ShapeMismatch {
-                    expected: vec![h, w],
-                    found: labels.shape().to_vec(),
-                });
-            }
+        if let Some(labels) = labels
+            && labels.dim() != (h, w)
+        {
+            return Err(Error::ShapeMismatch {
+                expected: vec![h, w],
+                found: labels.shape().to_vec(),
+            });
         }
         let (lo, hi) = percentiles(image, self.low, self.high);
         let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };

@@ -66,11 +66,11 @@ use std::sync::{Arc, Mutex};
 
 use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use zarrs::array::codec::{GzipCodec, ZstdCodec};
 use zarrs::array::data_type::{
-    Float32DataType, Float64DataType, Int16DataType, Int32DataType, Int64DataType, Int8DataType,
-    UInt16DataType, UInt32DataType, UInt64DataType, UInt8DataType,
+    Float32DataType, Float64DataType, Int8DataType, Int16DataType, Int32DataType, Int64DataType,
+    UInt8DataType, UInt16DataType, UInt32DataType, UInt64DataType,
 };
 use zarrs::array::{
     Array, ArrayBuilder, ArrayCreateError, ArrayError, ArrayMetadata, ArrayShardedExt, ArraySubset,
@@ -81,15 +81,15 @@ use zarrs::plugin::PluginCreateError;
 use zarrs::storage::StorageError;
 
 use crate::engine::{
-    check_chunks, check_region, check_write, ChunkGrid, DataType, Element, Region, Sink, Source,
-    VoxelSize,
+    ChunkGrid, DataType, Element, Region, Sink, Source, VoxelSize, check_chunks, check_region,
+    check_write,
 };
 use crate::error::{Error, Result};
-use crate::io::{temporary_path, Compression, ImageInfo, WriteOptions};
+use crate::io::{Compression, ImageInfo, WriteOptions, temporary_path};
 
 mod ome;
 
-use ome::{attribute_voxel_size, parent_voxel_size, read_group, Multiscale};
+use ome::{Multiscale, attribute_voxel_size, parent_voxel_size, read_group};
 
 /// The zstd level [`ZarrSink`] writes with by default.
 const ZSTD_LEVEL: i32 = 3;
@@ -342,7 +342,7 @@ impl<T: Element> ZarrSink<T> {
                     return Err(Error::InvalidArgument(
                         "LZW compression is for TIFF only; Zarr writes zstd, deflate or none"
                             .into(),
-                    ))
+                    ));
                 }
             };
         let mut attributes = serde_json::Map::new();
@@ -365,12 +365,12 @@ impl<T: Element> ZarrSink<T> {
         if path.symlink_metadata().is_ok() && !options.overwrite {
             return Err(Error::Exists { path: path.into() });
         }
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.is_dir() {
-                return Err(Error::NotFound {
-                    path: parent.into(),
-                });
-            }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.is_dir()
+        {
+            return Err(Error::NotFound {
+                path: parent.into(),
+            });
         }
         let temporary = temporary_path(path);
         remove_path(&temporary)?;
@@ -629,7 +629,7 @@ impl Opened {
                 return Err(Error::InvalidArgument(format!(
                     "{}: no resolution level {level} (a plain array has only level 0)",
                     path.display()
-                )))
+                )));
             }
             None => (node, None),
         };
@@ -638,13 +638,13 @@ impl Opened {
         let array = Array::open(Arc::new(store), &node).map_err(|e| create_error(path, e))?;
         let dtype = element_type(&array)
             .ok_or_else(|| Error::unsupported(path, format!("data type {}", array.data_type())))?;
-        if let ArrayMetadata::V3(metadata) = array.metadata() {
-            if metadata.chunk_grid.name() != "regular" {
-                return Err(Error::unsupported(
-                    path,
-                    format!("chunk grid {}", metadata.chunk_grid.name()),
-                ));
-            }
+        if let ArrayMetadata::V3(metadata) = array.metadata()
+            && metadata.chunk_grid.name() != "regular"
+        {
+            return Err(Error::unsupported(
+                path,
+                format!("chunk grid {}", metadata.chunk_grid.name()),
+            ));
         }
         let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
         let origin = vec![0; shape.len()];

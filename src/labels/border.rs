@@ -240,10 +240,6 @@ fn clear<L: LabelValue>(
                 hit
             }
         };
-        if hit {
-            bgval
-        } else {
-            v
-        }
+        if hit { bgval } else { v }
     })
 }

@@ -3,11 +3,11 @@
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
-use crate::engine::{map_overlap, store, BoundaryMode, Executor, Sink, Source};
+use crate::engine::{BoundaryMode, Executor, Sink, Source, map_overlap, store};
 use crate::error::{Error, Result};
 use crate::labels::remove::check_shapes;
 use crate::ndmeasure::LabelValue;
-use crate::ndmorph::{feature_transform, DistanceTransform, NONE};
+use crate::ndmorph::{DistanceTransform, NONE, feature_transform};
 
 /// Grows every label of an in-memory label image into the background (0)
 /// by up to `distance`, as scikit-image 0.26's

@@ -23,11 +23,11 @@ use std::collections::{BTreeMap, HashMap};
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 
 use crate::engine::{
-    map_blocks, ArraySink, ArraySource, ChunkGrid, Executor, Region, Sink, Source,
+    ArraySink, ArraySource, ChunkGrid, Executor, Region, Sink, Source, map_blocks,
 };
 use crate::error::{Error, Result};
 use crate::labels::remove::check_shapes;
-use crate::ndmeasure::{find_objects_chunked, Label, LabelValue, Structure};
+use crate::ndmeasure::{Label, LabelValue, Structure, find_objects_chunked};
 use crate::ndmorph::binary_fill_holes;
 
 /// Fills the holes of every label of an in-memory label image with that

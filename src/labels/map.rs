@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{map_blocks, Source};
+use crate::engine::{Source, map_blocks};
 use crate::error::{Error, Result};
 use crate::ndmeasure::LabelValue;
 
@@ -136,7 +136,7 @@ impl LabelMap {
     /// assert_eq!(mapped.read(&Region::new(vec![0, 0], vec![2, 2]))?, array![[1u16, 0], [0, 3]].into_dyn());
     /// # Ok::<(), tesserae::Error>(())
     /// ```
-    pub fn apply_chunked<S>(&self, source: S) -> Result<impl Source<Elem = S::Elem>>
+    pub fn apply_chunked<S>(&self, source: S) -> Result<impl Source<Elem = S::Elem> + use<S>>
     where
         S: Source,
         S::Elem: LabelValue,
@@ -171,10 +171,10 @@ impl LabelMap {
 /// The new value of `v`, remembering the last lookup (labels come in runs).
 #[inline]
 fn lookup<L: LabelValue>(table: &[(u64, L)], v: L, cache: &mut Option<(L, L)>) -> L {
-    if let Some((from, to)) = *cache {
-        if from == v {
-            return to;
-        }
+    if let Some((from, to)) = *cache
+        && from == v
+    {
+        return to;
     }
     let to = match v.to_label() {
         Some(label) => table

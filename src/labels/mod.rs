@@ -25,11 +25,11 @@ mod remove;
 mod sizes;
 mod stitch;
 
-pub use border::{clear_border, ClearBorder};
-pub use expand::{expand_labels, ExpandLabels};
-pub use fill_holes::{fill_label_holes, FillLabelHoles};
+pub use border::{ClearBorder, clear_border};
+pub use expand::{ExpandLabels, expand_labels};
+pub use fill_holes::{FillLabelHoles, fill_label_holes};
 pub use map::LabelMap;
-pub use relabel::{relabel_sequential, RelabelSequential, Relabeled};
+pub use relabel::{RelabelSequential, Relabeled, relabel_sequential};
 pub use remove::{KeptObjects, RemoveObjects};
 pub use sizes::{object_sizes, object_sizes_chunked};
 pub use stitch::{OverlapStitch, OverlapStitched, Stitch, Tile, TouchStitch, TouchStitched};

@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{store, Executor, Sink, Source};
+use crate::engine::{Executor, Sink, Source, store};
 use crate::error::{Error, Result};
 use crate::labels::map::LabelMap;
 use crate::labels::sizes::{sizes_chunked, sizes_in_memory};

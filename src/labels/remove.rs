@@ -4,7 +4,7 @@
 use ndarray::{ArrayD, ArrayViewD, Zip};
 use num_traits::Zero;
 
-use crate::engine::{store, Element, Executor, Sink, Source};
+use crate::engine::{Element, Executor, Sink, Source, store};
 use crate::error::{Error, Result};
 use crate::labels::map::LabelMap;
 use crate::labels::sizes::{object_sizes, object_sizes_chunked};
@@ -413,11 +413,7 @@ pub(crate) fn zero_removed<T: Element>(
                 gone
             }
         };
-        if gone {
-            T::zero()
-        } else {
-            v
-        }
+        if gone { T::zero() } else { v }
     })
 }
 

@@ -4,8 +4,8 @@ use ndarray::ArrayViewD;
 
 use crate::engine::{Executor, Source};
 use crate::error::Result;
-use crate::ndmeasure::sparse::{merge_sorted, par_slabs, reduce_chunks, scan_runs, Partial};
 use crate::ndmeasure::LabelValue;
+use crate::ndmeasure::sparse::{Partial, merge_sorted, par_slabs, reduce_chunks, scan_runs};
 
 /// The size in voxels of every non-zero label of an in-memory label image, in
 /// ascending label order. Negative values are not objects.

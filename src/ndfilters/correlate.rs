@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD, Axis};
 
 use crate::engine::BoundaryMode;
 use crate::ndfilters::linear::{
-    check_origin, per_axis, resolve_modes, Combine, Filter, Kernel1d, Pass, Plan,
+    Combine, Filter, Kernel1d, Pass, Plan, check_origin, per_axis, resolve_modes,
 };
 use crate::{Error, Result};
 

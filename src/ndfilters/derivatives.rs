@@ -2,7 +2,7 @@
 //! computes them (successive `correlate1d` passes in the output type).
 
 use crate::engine::BoundaryMode;
-use crate::ndfilters::linear::{resolve_modes, Combine, Filter, Kernel1d, Pass, Plan};
+use crate::ndfilters::linear::{Combine, Filter, Kernel1d, Pass, Plan, resolve_modes};
 use crate::{Error, Result};
 
 /// The axis a derivative is taken along: the last one unless given.

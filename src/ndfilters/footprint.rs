@@ -176,7 +176,7 @@ impl Footprint {
     pub fn offsets(&self) -> Vec<Vec<isize>> {
         self.mask
             .indexed_iter()
-            .filter(|(_, &on)| on)
+            .filter(|&(_, &on)| on)
             .map(|(index, _)| {
                 (0..self.ndim())
                     .map(|axis| self.offset(axis, index[axis]))

@@ -2,7 +2,7 @@
 //! [`GaussianLaplace`], with scipy's exact kernel weights.
 
 use crate::engine::BoundaryMode;
-use crate::ndfilters::linear::{per_axis, resolve_modes, Combine, Filter, Kernel1d, Pass, Plan};
+use crate::ndfilters::linear::{Combine, Filter, Kernel1d, Pass, Plan, per_axis, resolve_modes};
 use crate::{Error, Result};
 
 /// Axes whose sigma is at most this are left alone, as scipy does.

@@ -35,7 +35,7 @@ use num_traits::Float;
 
 use crate::engine::ViewSource;
 use crate::engine::{
-    map_overlap, split_for_workers, Block, BoundaryMode, DataType, Element, Region, Source,
+    Block, BoundaryMode, DataType, Element, Region, Source, map_overlap, split_for_workers,
 };
 use crate::ndfilters::FilterOutput;
 use crate::{Error, Result};
@@ -543,7 +543,7 @@ pub(crate) fn lazy<S: Source, U: FilterOutput>(
     filter: Filter,
     source: S,
     chunks: Option<&[usize]>,
-) -> Result<impl Source<Elem = U>> {
+) -> Result<impl Source<Elem = U> + use<S, U>> {
     let shape = source.shape().to_vec();
     if shape.is_empty() {
         return Err(Error::InvalidArgument(
@@ -1126,7 +1126,7 @@ macro_rules! linear_filter_api {
             pub fn lazy<S: $crate::Source, U: $crate::ndfilters::FilterOutput>(
                 &self,
                 source: S,
-            ) -> $crate::Result<impl $crate::Source<Elem = U>> {
+            ) -> $crate::Result<impl $crate::Source<Elem = U> + use<S, U>> {
                 let filter = self.filter(source.ndim())?;
                 $crate::ndfilters::linear::lazy(filter, source, self.chunks.as_deref())
             }

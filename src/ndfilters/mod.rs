@@ -49,11 +49,11 @@ pub use cast::FilterOutput;
 pub use correlate::{Convolve, Convolve1d, Correlate, Correlate1d};
 pub use derivatives::{Laplace, Prewitt, Sobel};
 pub use footprint::Footprint;
-pub use gaussian::{gaussian_kernel, GaussianFilter, GaussianGradientMagnitude, GaussianLaplace};
+pub use gaussian::{GaussianFilter, GaussianGradientMagnitude, GaussianLaplace, gaussian_kernel};
 pub use rank::{RankFilter, RankKind};
 pub use threshold::{
-    above, threshold_isodata, threshold_li, threshold_mean, threshold_minimum, threshold_otsu,
-    threshold_triangle, threshold_yen, Threshold, ThresholdMethod,
+    Threshold, ThresholdMethod, above, threshold_isodata, threshold_li, threshold_mean,
+    threshold_minimum, threshold_otsu, threshold_triangle, threshold_yen,
 };
 pub use threshold_local::{LocalMethod, ThresholdLocal};
 pub use uniform::UniformFilter;

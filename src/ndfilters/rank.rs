@@ -14,12 +14,12 @@ mod select;
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::engine::ViewSource;
-use crate::engine::{map_overlap, BoundaryMode, Element, Region, Source};
-use crate::ndfilters::linear::slabs;
+use crate::engine::{BoundaryMode, Element, Region, Source, map_overlap};
 use crate::ndfilters::Footprint;
+use crate::ndfilters::linear::slabs;
 use crate::{Error, Result};
 
-pub(crate) use minmax::{saturate, Max, Min};
+pub(crate) use minmax::{Max, Min, saturate};
 
 /// Which order statistic a [`RankFilter`] computes.
 ///
@@ -429,7 +429,7 @@ impl RankFilter {
     /// assert_eq!(chunked, filter.apply(&image.view())?);
     /// # Ok::<(), tesserae::Error>(())
     /// ```
-    pub fn lazy<S: Source>(&self, source: S) -> Result<impl Source<Elem = S::Elem>> {
+    pub fn lazy<S: Source>(&self, source: S) -> Result<impl Source<Elem = S::Elem> + use<S>> {
         let plan = self.plan(source.ndim())?;
         let mut builder = map_overlap(source, &plan.footprint.depth()).mode(self.mode);
         if let Some(chunks) = &self.chunks {

@@ -19,10 +19,10 @@
 use ndarray::ArrayViewD;
 use num_traits::Float;
 
-use crate::engine::{reduce, Accumulator, ArraySource, DataType, Element, Executor, Source};
+use crate::engine::{Accumulator, ArraySource, DataType, Element, Executor, Source, reduce};
 use crate::error::{Error, Result};
 use crate::ndfilters::threshold_hist::{
-    float_histogram, integer_histogram, pairwise_sum, Histogram,
+    Histogram, float_histogram, integer_histogram, pairwise_sum,
 };
 
 /// A global thresholding method of scikit-image.
@@ -234,12 +234,11 @@ impl Threshold {
             },
             ThresholdMethod::Li => li_integer(exec, source, chunks, self.tolerance),
             method if dtype.is_float() => {
-                if method != ThresholdMethod::Minimum {
-                    if let Some(r) = crate::engine::min_max(exec, source, chunks)? {
-                        if r.min == r.max {
-                            return Ok(r.min.as_f64());
-                        }
-                    }
+                if method != ThresholdMethod::Minimum
+                    && let Some(r) = crate::engine::min_max(exec, source, chunks)?
+                    && r.min == r.max
+                {
+                    return Ok(r.min.as_f64());
                 }
                 match dtype {
                     DataType::F32 => {
@@ -425,7 +424,7 @@ impl Threshold {
                 return Err(Error::InvalidArgument(format!(
                     "{} is not a histogram method",
                     self.method.name()
-                )))
+                )));
             }
         };
         value

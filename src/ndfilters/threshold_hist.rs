@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use ndarray::ArrayViewD;
 use num_traits::Float;
 
-use crate::engine::{reduce, Accumulator, DataType, Element, Executor, Source};
+use crate::engine::{Accumulator, DataType, Element, Executor, Source, reduce};
 use crate::error::{Error, Result};
 
 /// The most bins an integer histogram may span (its value range).

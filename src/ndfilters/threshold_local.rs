@@ -5,7 +5,7 @@
 use ndarray::{ArrayD, ArrayViewD, Zip};
 
 use crate::engine::{
-    map_blocks, split_for_workers, ArraySource, BoundaryMode, Element, Region, Source,
+    ArraySource, BoundaryMode, Element, Region, Source, map_blocks, split_for_workers,
 };
 use crate::ndfilters::{FilterOutput, GaussianFilter, RankFilter, RankKind, UniformFilter};
 use crate::{DataType, Error, Result, VoxelSize};
@@ -193,7 +193,7 @@ impl ThresholdLocal {
                 return Err(Error::InvalidArgument(format!(
                     "{} block sizes given for an array of {ndim} axes",
                     s.len()
-                )))
+                )));
             }
         };
         if sizes.iter().any(|s| s % 2 == 0) {

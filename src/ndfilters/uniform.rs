@@ -1,7 +1,7 @@
 //! [`UniformFilter`]: scipy's `uniform_filter`, a running mean per axis.
 
 use crate::engine::BoundaryMode;
-use crate::ndfilters::linear::{per_axis, resolve_modes, Combine, Filter, Kernel1d, Pass, Plan};
+use crate::ndfilters::linear::{Combine, Filter, Kernel1d, Pass, Plan, per_axis, resolve_modes};
 use crate::{Error, Result};
 
 /// `scipy.ndimage.uniform_filter`: the mean over a box, as one running-sum

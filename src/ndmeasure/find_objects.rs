@@ -5,7 +5,7 @@ use ndarray::ArrayViewD;
 use crate::engine::{ChunkGrid, Executor, Region, Source};
 use crate::error::Result;
 use crate::ndmeasure::labels::{LabelValue, SlotTable};
-use crate::ndmeasure::sparse::{label_range, merge_sorted, par_slabs, Partial};
+use crate::ndmeasure::sparse::{Partial, label_range, merge_sorted, par_slabs};
 
 /// Inclusive lower and upper corners of a box, packed `[lo_0, …, lo_n, hi_0, …, hi_n]`.
 type Bounds = Vec<usize>;

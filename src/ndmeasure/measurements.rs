@@ -4,10 +4,10 @@ use ndarray::ArrayViewD;
 
 use crate::engine::{ChunkGrid, Element, Executor, Source};
 use crate::error::{Error, Result};
-use crate::ndmeasure::gather::{batches, gather, median_of, rank_by_refinement, Groups, Pass};
+use crate::ndmeasure::gather::{Groups, Pass, batches, gather, median_of, rank_by_refinement};
 use crate::ndmeasure::labels::LabelValue;
-use crate::ndmeasure::sparse::{par_slabs, Partial};
-use crate::ndmeasure::stats::{chunk_stats, merge, Bins, LabelStats, Wanted};
+use crate::ndmeasure::sparse::{Partial, par_slabs};
+use crate::ndmeasure::stats::{Bins, LabelStats, Wanted, chunk_stats, merge};
 
 /// Configures one pass of per-label statistics over an intensity image.
 ///

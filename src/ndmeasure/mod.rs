@@ -23,13 +23,13 @@ pub(crate) mod sparse;
 mod stats;
 
 pub use find_objects::{dense_objects, find_objects, find_objects_chunked};
-pub use label::{label, Connectivity, Label, LabelSource, Prepared, Structure};
+pub use label::{Connectivity, Label, LabelSource, Prepared, Structure, label};
 pub use labels::LabelValue;
 pub use measurements::{Measure, Measurements};
 pub use regionprops::{
+    Column, Measuring, ObjectImage, Property, RegionAccumulator, RegionProps, RegionTable,
     area_convex, area_filled, coords, euler_number, feret_diameter_max,
     feret_diameter_max_of_convex, image, image_convex, image_filled, image_intensity,
-    intensity_median, map_objects, perimeter, perimeter_crofton, solidity, Column, Measuring,
-    ObjectImage, Property, RegionAccumulator, RegionProps, RegionTable,
+    intensity_median, map_objects, perimeter, perimeter_crofton, solidity,
 };
 pub use stats::{Bins, LabelStats};

@@ -8,7 +8,7 @@ use ndarray::ArrayViewD;
 
 use crate::engine::Element;
 use crate::ndmeasure::labels::LabelValue;
-use crate::ndmeasure::sparse::{merge_sorted, scan_runs, Partial};
+use crate::ndmeasure::sparse::{Partial, merge_sorted, scan_runs};
 
 /// Equal-width histogram bins over `[min, max]`, as `numpy.histogram` makes them:
 /// the last bin includes `max`, values outside the range are not counted.

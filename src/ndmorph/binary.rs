@@ -14,7 +14,7 @@
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use num_traits::Zero;
 
-use crate::engine::{map_overlap, BoundaryMode, Element, Region, Source, VoxelSize};
+use crate::engine::{BoundaryMode, Element, Region, Source, VoxelSize, map_overlap};
 use crate::error::{Error, Result};
 use crate::ndfilters::Footprint;
 use crate::ndmeasure::Structure;
@@ -316,7 +316,7 @@ impl BinaryMorphology {
     /// assert_eq!(lazy.read(&Region::full(&[9, 9]))?, closing.apply(&image.view())?);
     /// # Ok::<(), tesserae::Error>(())
     /// ```
-    pub fn lazy<S: Source>(&self, source: S) -> Result<impl Source<Elem = u8>> {
+    pub fn lazy<S: Source>(&self, source: S) -> Result<impl Source<Elem = u8> + use<S>> {
         self.lazy_packed(Packed::<S, S> {
             image: source,
             mask: None,
@@ -342,7 +342,7 @@ impl BinaryMorphology {
         &self,
         source: S,
         mask: M,
-    ) -> Result<impl Source<Elem = u8>> {
+    ) -> Result<impl Source<Elem = u8> + use<S, M>> {
         if source.shape() != mask.shape() {
             return Err(Error::ShapeMismatch {
                 expected: source.shape().to_vec(),
@@ -358,7 +358,7 @@ impl BinaryMorphology {
     fn lazy_packed<S: Source, M: Source>(
         &self,
         packed: Packed<S, M>,
-    ) -> Result<impl Source<Elem = u8>> {
+    ) -> Result<impl Source<Elem = u8> + use<S, M>> {
         if self.iterations == 0 {
             return Err(Error::InvalidArgument(
                 "repeating until nothing changes (iterations 0) needs the whole image in memory"

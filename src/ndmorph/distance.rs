@@ -14,9 +14,9 @@
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
 
-use crate::engine::{map_overlap, BoundaryMode, Element, Source};
+use crate::engine::{BoundaryMode, Element, Source, map_overlap};
 use crate::error::{Error, Result};
-use crate::ndmorph::feature::{feature_transform, unravel, NONE};
+use crate::ndmorph::feature::{NONE, feature_transform, unravel};
 
 /// The Euclidean distance transform, configured once and run in memory
 /// ([`DistanceTransform::apply`]) or lazily in chunks up to a maximum
@@ -117,7 +117,11 @@ impl DistanceTransform {
     /// assert_eq!(lazy.read(&Region::full(&[12, 12]))?, whole.mapv(|d| d.min(5.0)));
     /// # Ok::<(), tesserae::Error>(())
     /// ```
-    pub fn lazy<S: Source>(&self, source: S, max_distance: f64) -> Result<impl Source<Elem = f64>> {
+    pub fn lazy<S: Source>(
+        &self,
+        source: S,
+        max_distance: f64,
+    ) -> Result<impl Source<Elem = f64> + use<S>> {
         check_max_distance(max_distance)?;
         let sampling = self.sampling_for(source.ndim())?;
         let halo = halo(&sampling, max_distance);
@@ -210,7 +214,7 @@ impl DistanceTransform {
         &self,
         source: S,
         max_distance: f64,
-    ) -> Result<impl Source<Elem = u64>> {
+    ) -> Result<impl Source<Elem = u64> + use<S>> {
         check_max_distance(max_distance)?;
         let sampling = self.sampling_for(source.ndim())?;
         let halo = halo(&sampling, max_distance);

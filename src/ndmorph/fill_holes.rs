@@ -14,7 +14,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use num_traits::Zero;
 
 use crate::engine::{
-    map_blocks, ArraySink, ArraySource, ChunkGrid, Element, Executor, Sink, Source,
+    ArraySink, ArraySource, ChunkGrid, Element, Executor, Sink, Source, map_blocks,
 };
 use crate::error::{Error, Result};
 use crate::ndmeasure::{Label, Structure};

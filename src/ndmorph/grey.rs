@@ -6,9 +6,9 @@
 
 use ndarray::{ArrayD, ArrayViewD, Axis, Zip};
 
-use crate::engine::{map_overlap, ArraySource, Block, BoundaryMode, Element, Region, Source};
-use crate::ndfilters::rank::{saturate, Kernel, Neighbourhood, Plan};
+use crate::engine::{ArraySource, Block, BoundaryMode, Element, Region, Source, map_overlap};
 use crate::ndfilters::Footprint;
+use crate::ndfilters::rank::{Kernel, Neighbourhood, Plan, saturate};
 use crate::{Error, Result};
 
 /// The grey morphology operation a [`GreyMorphology`] computes.
@@ -242,7 +242,7 @@ impl GreyMorphology {
             (None, None) => {
                 return Err(Error::InvalidArgument(
                     "a size, a footprint or a structure is required".into(),
-                ))
+                ));
             }
         };
         let footprint = neighbourhood.resolve(ndim, self.origin.as_deref())?;
@@ -253,7 +253,7 @@ impl GreyMorphology {
                     "structure shape {:?} differs from the footprint's {:?}",
                     s.shape(),
                     footprint.mask().shape()
-                )))
+                )));
             }
             Some(s) => Some(selected(&footprint, s.view())),
         };
@@ -319,7 +319,7 @@ impl GreyMorphology {
     /// assert_eq!(op.lazy(source)?.read(&Region::full(&[9, 8]))?, op.apply(&image.view())?);
     /// # Ok::<(), tesserae::Error>(())
     /// ```
-    pub fn lazy<S: Source>(&self, source: S) -> Result<impl Source<Elem = S::Elem>> {
+    pub fn lazy<S: Source>(&self, source: S) -> Result<impl Source<Elem = S::Elem> + use<S>> {
         let (erosion, dilation) = self.plans(source.ndim())?;
         let shape = source.shape().to_vec();
         let (d_e, d_d) = (erosion.footprint.depth(), dilation.footprint.depth());
@@ -392,7 +392,7 @@ fn selected(footprint: &Footprint, structure: ArrayViewD<'_, f64>) -> Vec<f64> {
         .mask()
         .iter()
         .zip(structure.iter())
-        .filter(|(&on, _)| on)
+        .filter(|&(&on, _)| on)
         .map(|(_, &v)| v)
         .collect()
 }

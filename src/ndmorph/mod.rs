@@ -11,10 +11,10 @@ mod fill_holes;
 mod grey;
 
 pub use binary::{
-    binary_closing, binary_dilation, binary_erosion, binary_opening, BinaryMorphology, BinaryOp,
+    BinaryMorphology, BinaryOp, binary_closing, binary_dilation, binary_erosion, binary_opening,
 };
 pub(crate) use distance::halo;
-pub use distance::{distance_transform_edt, DistanceTransform};
-pub(crate) use feature::{feature_transform, NONE};
-pub use fill_holes::{binary_fill_holes, FillHoles};
+pub use distance::{DistanceTransform, distance_transform_edt};
+pub(crate) use feature::{NONE, feature_transform};
+pub use fill_holes::{FillHoles, binary_fill_holes};
 pub use grey::{GreyMorphology, GreyOp};

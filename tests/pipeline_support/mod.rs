@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::ArrayD;
-use tesserae::{io, Element, Region, Source};
+use tesserae::{Element, Region, Source, io};
 
 /// The pipeline fixture folder.
 pub fn fixture(name: &str) -> PathBuf {

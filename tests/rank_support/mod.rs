@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use ndarray::ArrayD;
 use serde_json::Value;
+use tesserae::Element;
 use tesserae::engine::BoundaryMode;
 use tesserae::ndfilters::Footprint;
-use tesserae::Element;
 
 /// The fixture folder.
 pub fn fixtures() -> PathBuf {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use tesserae::io::{self, Compression, WriteOptions};
-use tesserae::{with_dtype, Element, Executor, Result, Source, VoxelSize};
+use tesserae::{Element, Executor, Result, Source, VoxelSize, with_dtype};
 
 use crate::args;
 
@@ -54,7 +54,7 @@ fn convert<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
                 "--voxel-size has {} values but the image has {} axes",
                 v.len(),
                 shape.len()
-            )))
+            )));
         }
         Some(args::Sizes(v)) => Some(VoxelSize::new(v.clone(), Some("micron".into()))),
         None => source.voxel_size(),

@@ -13,7 +13,7 @@ use tesserae::ndfilters::{
     FilterOutput, GaussianFilter, GaussianGradientMagnitude, GaussianLaplace, Laplace, Prewitt,
     RankFilter, RankKind, Sobel, UniformFilter,
 };
-use tesserae::{with_dtype, DataType, Element, Error, Executor, Result, Source};
+use tesserae::{DataType, Element, Error, Executor, Result, Source, with_dtype};
 
 use crate::args::{self, Mode};
 
@@ -289,7 +289,7 @@ fn lazy<'a, T: FilterOutput, U: FilterOutput>(
             return Err(Error::InvalidArgument(format!(
                 "filter {:?} keeps the input's type",
                 args.name
-            )))
+            )));
         }
     })
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use tesserae::ndmeasure::find_objects_chunked;
-use tesserae::{io, Executor, Result};
+use tesserae::{Executor, Result, io};
 
 use crate::args;
 use crate::labels::{open_labels, with_labels};

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tesserae::{io, with_dtype, Element, Executor, Result};
+use tesserae::{Element, Executor, Result, io, with_dtype};
 
 use crate::args;
 

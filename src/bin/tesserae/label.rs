@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use tesserae::io::{self, WriteOptions};
 use tesserae::ndmeasure::{Connectivity, Label, Structure};
-use tesserae::{with_dtype, Element, Error, Executor, Region, Result, Source};
+use tesserae::{Element, Error, Executor, Region, Result, Source, with_dtype};
 
 use crate::args;
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use tesserae::engine::map_blocks;
 use tesserae::ndmeasure::LabelValue;
-use tesserae::{io, DataType, Error, Result, Source};
+use tesserae::{DataType, Error, Result, Source, io};
 
 /// A label image, read as `u32` or, for 64-bit types, `u64` labels.
 pub enum Labels {
@@ -31,7 +31,7 @@ pub fn open_labels(path: &Path, dtype: DataType) -> Result<Labels> {
             return Err(Error::InvalidArgument(format!(
                 "{}: a label image must hold integers, not {dtype}",
                 path.display()
-            )))
+            )));
         }
     })
 }

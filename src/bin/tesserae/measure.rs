@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use tesserae::ndmeasure::{LabelValue, Measure};
-use tesserae::{io, with_dtype, Element, Error, Executor, Result, Source};
+use tesserae::{Element, Error, Executor, Result, Source, io, with_dtype};
 
 use crate::args;
 use crate::labels::{open_labels, with_labels};

@@ -13,7 +13,7 @@ use tesserae::ndmeasure::Structure;
 use tesserae::ndmorph::{
     BinaryMorphology, BinaryOp, DistanceTransform, FillHoles, GreyMorphology, GreyOp,
 };
-use tesserae::{with_dtype, Element, Error, Executor, Region, Result, Source};
+use tesserae::{Element, Error, Executor, Region, Result, Source, with_dtype};
 
 use crate::args;
 

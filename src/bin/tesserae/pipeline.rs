@@ -23,19 +23,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use ndarray::{s, Array2, ArrayViewD, Axis, Ix2};
+use ndarray::{Array2, ArrayViewD, Axis, Ix2, s};
 
 use tesserae::io::png::{self, PlaneChoice, Preview};
 use tesserae::io::{self, Compression, WriteOptions};
 use tesserae::labels::{ClearBorder, KeptObjects, RemoveObjects};
-use tesserae::ndfilters::{above, FilterOutput, GaussianFilter, Threshold, ThresholdMethod};
+use tesserae::ndfilters::{FilterOutput, GaussianFilter, Threshold, ThresholdMethod, above};
 use tesserae::ndmeasure::{
     Connectivity, Label, LabelValue, Measuring, Prepared, RegionProps, RegionTable,
 };
 use tesserae::ndmorph::FillHoles;
 use tesserae::{
-    store, with_dtype, ArraySink, ArraySource, Element, Error, Executor, Region, Result, Sink,
-    Source, VoxelSize,
+    ArraySink, ArraySource, Element, Error, Executor, Region, Result, Sink, Source, VoxelSize,
+    store, with_dtype,
 };
 
 use crate::args;
@@ -145,13 +145,13 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
             args.gaussian
         )));
     }
-    if let Some(args::Sizes(s)) = &args.spacing {
-        if s.len() != ndim {
-            return Err(Error::InvalidArgument(format!(
-                "--spacing has {} values for a {ndim}-d image",
-                s.len()
-            )));
-        }
+    if let Some(args::Sizes(s)) = &args.spacing
+        && s.len() != ndim
+    {
+        return Err(Error::InvalidArgument(format!(
+            "--spacing has {} values for a {ndim}-d image",
+            s.len()
+        )));
     }
     let mut names = args.regionprops.clone();
     if !names.iter().any(|n| n == "label") {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 use tesserae::io::png::{self, Overlay, PlaneChoice, Preview};
 use tesserae::ndmeasure::LabelValue;
-use tesserae::{io, with_dtype, Element, Error, Result};
+use tesserae::{Element, Error, Result, io, with_dtype};
 
 use crate::labels::{open_labels, with_labels};
 

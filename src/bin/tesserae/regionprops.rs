@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use tesserae::ndmeasure::{LabelValue, RegionProps, RegionTable};
-use tesserae::{io, with_dtype, Element, Error, Executor, Result, Source};
+use tesserae::{Element, Error, Executor, Result, Source, io, with_dtype};
 
 use crate::args;
 use crate::labels::{open_labels, with_labels};

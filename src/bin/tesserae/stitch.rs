@@ -12,7 +12,7 @@ use tesserae::ndmeasure::LabelValue;
 use tesserae::{DataType, Error, Executor, Result, Sink, Source};
 
 use crate::args;
-use crate::labels::{open_labels, with_labels, Labels};
+use crate::labels::{Labels, open_labels, with_labels};
 
 /// Arguments of `tesserae stitch`.
 #[derive(clap::Args)]

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use tesserae::io::{self, WriteOptions};
-use tesserae::ndfilters::{above, LocalMethod, Threshold, ThresholdLocal, ThresholdMethod};
-use tesserae::{with_dtype, Element, Error, Executor, Result, Source};
+use tesserae::ndfilters::{LocalMethod, Threshold, ThresholdLocal, ThresholdMethod, above};
+use tesserae::{Element, Error, Executor, Result, Source, with_dtype};
 
 use crate::args;
 

@@ -8,21 +8,21 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use ::tiff::ColorType;
 use ::tiff::decoder::ifd::Value;
 use ::tiff::decoder::{ChunkType, Decoder, DecodingResult, Limits};
 use ::tiff::tags::Tag;
-use ::tiff::ColorType;
 use ndarray::{ArrayD, ArrayViewD};
 
 use super::tiff_error;
 use crate::engine::{
-    check_chunks, check_region, zeroed, DataType, Element, Region, Source, VoxelSize,
+    DataType, Element, Region, Source, VoxelSize, check_chunks, check_region, zeroed,
 };
 use crate::error::{Error, Result};
-use crate::io::metadata::{
-    shaped_description_shape, ImageJDescription, OmeDimensions, TiffVoxelTags,
-};
 use crate::io::ImageInfo;
+use crate::io::metadata::{
+    ImageJDescription, OmeDimensions, TiffVoxelTags, shaped_description_shape,
+};
 
 type FileDecoder = Decoder<BufReader<File>>;
 
@@ -135,7 +135,7 @@ fn page_header(path: &Path, decoder: &mut FileDecoder, file_len: u64) -> Result<
             return Err(Error::unsupported(
                 path,
                 format!("TIFF colour type {other:?} (only single-channel images are read)"),
-            ))
+            ));
         }
     };
     let photometric = decoder
@@ -486,10 +486,10 @@ fn page_shape(
             return Ok((shape, true));
         }
     }
-    if let Some(ome) = OmeDimensions::parse(description) {
-        if let Some(shape) = ome.shape(pages, height, width) {
-            return Ok((shape, ome.z_only()));
-        }
+    if let Some(ome) = OmeDimensions::parse(description)
+        && let Some(shape) = ome.shape(pages, height, width)
+    {
+        return Ok((shape, ome.z_only()));
     }
     if let Some(ij) = ImageJDescription::parse(description) {
         if let Some(shape) = ij.shape(pages, height, width) {

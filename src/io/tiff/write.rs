@@ -7,27 +7,27 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use ::tiff::TiffResult;
 use ::tiff::encoder::colortype::{
-    self, Gray16, Gray32, Gray32Float, Gray64, Gray64Float, Gray8, GrayI16, GrayI32, GrayI64,
-    GrayI8,
+    self, Gray8, Gray16, Gray32, Gray32Float, Gray64, Gray64Float, GrayI8, GrayI16, GrayI32,
+    GrayI64,
 };
 use ::tiff::encoder::{
     Compression as TiffCompression, DeflateLevel, Rational, TiffEncoder, TiffKind, TiffKindBig,
     TiffKindStandard, TiffValue,
 };
 use ::tiff::tags::{Predictor, Tag};
-use ::tiff::TiffResult;
 use ndarray::{ArrayViewD, Axis, Ix2};
 
-use self::direct::{bytes_of, Direct, PageFormat};
+use self::direct::{Direct, PageFormat, bytes_of};
 
 use super::tiff_error;
 use crate::engine::{
-    check_region, check_write, zeroed, DataType, Element, Region, Sink, VoxelSize,
+    DataType, Element, Region, Sink, VoxelSize, check_region, check_write, zeroed,
 };
 use crate::error::{Error, Result};
 use crate::io::metadata::{imagej_description, normalise, rational, shaped_description};
-use crate::io::{temporary_path, Compression, WriteOptions};
+use crate::io::{Compression, WriteOptions, temporary_path};
 
 mod direct;
 
@@ -191,7 +191,7 @@ impl<T: Element> TiffSink<T> {
                     "{}: voxel size {:?} does not match the {n} axes of the array",
                     path.display(),
                     v.size()
-                )))
+                )));
             }
             Some(v) => Some(normalise(v.size().to_vec(), v.unit())),
             None => None,
@@ -204,7 +204,7 @@ impl<T: Element> TiffSink<T> {
                 return Err(Error::InvalidArgument(format!(
                     "{}: TIFF output supports no compression, deflate or lzw (not zstd)",
                     path.display()
-                )))
+                )));
             }
         };
         let predictor = if compression != TiffCompression::Uncompressed && !T::DTYPE.is_float() {
@@ -536,7 +536,7 @@ impl<T: Element> TiffSink<T> {
                 return Err(Error::Failed(format!(
                     "{}: TIFF output is closed",
                     self.path.display()
-                )))
+                )));
             }
         };
         result.map_err(|e| match e {

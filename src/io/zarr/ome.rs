@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::ATTRIBUTE_KEY;
 use crate::engine::VoxelSize;

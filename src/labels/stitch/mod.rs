@@ -50,8 +50,8 @@ use ndarray::ArrayD;
 
 use crate::engine::{Element, Region, Source};
 use crate::error::{Error, Result};
-use crate::ndmeasure::label::Forest;
 use crate::ndmeasure::LabelValue;
+use crate::ndmeasure::label::Forest;
 
 pub use overlap::{OverlapStitch, OverlapStitched, Tile};
 pub use touch::{TouchStitch, TouchStitched};
@@ -289,10 +289,10 @@ impl<'a, M: LabelValue> Lookup<'a, M> {
         let Some(value) = v.to_label().filter(|&l| l > 0) else {
             return M::zero();
         };
-        if let Some((from, to)) = self.last {
-            if from == value {
-                return to;
-            }
+        if let Some((from, to)) = self.last
+            && from == value
+        {
+            return to;
         }
         let to = match self.table.binary_search_by_key(&value, |&(v, _)| v) {
             Ok(k) => self.table[k].1,

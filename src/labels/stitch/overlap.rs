@@ -16,10 +16,10 @@ use std::sync::Mutex;
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::engine::{
-    check_region, store, ArraySink, ArraySource, ChunkGrid, Executor, Region, Sink, Source,
+    ArraySink, ArraySource, ChunkGrid, Executor, Region, Sink, Source, check_region, store,
 };
 use crate::error::{Error, Result};
-use crate::labels::stitch::{check_shape, number, scan, strides, typed, zeros, Forest, Objects};
+use crate::labels::stitch::{Forest, Objects, check_shape, number, scan, strides, typed, zeros};
 use crate::ndmeasure::LabelValue;
 
 /// A tile of an overlap stitching: a label image and where its first voxel

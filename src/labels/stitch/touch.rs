@@ -15,10 +15,10 @@ use std::sync::Mutex;
 
 use ndarray::{ArrayD, ArrayViewD, Zip};
 
-use crate::engine::{store, ArraySink, ArraySource, ChunkGrid, Executor, Region, Sink, Source};
+use crate::engine::{ArraySink, ArraySource, ChunkGrid, Executor, Region, Sink, Source, store};
 use crate::error::{Error, Result};
 use crate::labels::stitch::{
-    check_shape, number, scan, strides, typed, zeros, Forest, Lookup, Objects,
+    Forest, Lookup, Objects, check_shape, number, scan, strides, typed, zeros,
 };
 use crate::ndmeasure::LabelValue;
 

@@ -7,10 +7,10 @@ use std::borrow::Cow;
 use ndarray::ArrayViewD;
 use rayon::prelude::*;
 
-use super::{block_offsets, from_vec, BlockGeometry};
+use super::{BlockGeometry, block_offsets, from_vec};
+use crate::Result;
 use crate::engine::Element;
 use crate::ndfilters::Footprint;
-use crate::Result;
 
 /// Which extremum a kernel keeps.
 pub(crate) trait Extremum: Send + Sync {
@@ -26,22 +26,14 @@ pub(crate) struct Max;
 impl Extremum for Min {
     #[inline(always)]
     fn pick<T: PartialOrd>(a: T, b: T) -> T {
-        if b < a {
-            b
-        } else {
-            a
-        }
+        if b < a { b } else { a }
     }
 }
 
 impl Extremum for Max {
     #[inline(always)]
     fn pick<T: PartialOrd>(a: T, b: T) -> T {
-        if b > a {
-            b
-        } else {
-            a
-        }
+        if b > a { b } else { a }
     }
 }
 

@@ -3,11 +3,11 @@
 use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
 
-use super::network::{Network, MAX_NETWORK_INPUTS};
-use super::{block_offsets, from_vec, BlockGeometry};
+use super::network::{MAX_NETWORK_INPUTS, Network};
+use super::{BlockGeometry, block_offsets, from_vec};
+use crate::Result;
 use crate::engine::Element;
 use crate::ndfilters::Footprint;
-use crate::Result;
 
 /// Columns of output a selection network processes at once.
 const NETWORK_COLUMNS: usize = 64;

@@ -55,11 +55,11 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{zeroed, ChunkGrid, Element, Executor, Region};
+use crate::engine::{ChunkGrid, Element, Executor, Region, zeroed};
 use crate::error::{Error, Result};
-use crate::ndmeasure::label::chunked::{global_first_voxels, merge_summaries, strides, Summary};
-use crate::ndmeasure::label::runs::{label_view, Mode, Plan, Runs};
 use crate::ndmeasure::label::Structure;
+use crate::ndmeasure::label::chunked::{Summary, global_first_voxels, merge_summaries, strides};
+use crate::ndmeasure::label::runs::{Mode, Plan, Runs, label_view};
 
 /// What [`summarize_block`] keeps of a block: enough to merge it with its
 /// neighbours without its voxels.

@@ -25,17 +25,17 @@
 //! local label and the kept runs (bounded by the budget); nothing is sized by
 //! the voxel count or by the largest label.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{ArrayViewD, Axis};
 
 use crate::engine::{ChunkGrid, Element, Executor, Region, Sink, Source};
 use crate::error::{Error, Result};
-use crate::ndmeasure::label::runs::{label_view, Mode, Plan, Runs};
+use crate::ndmeasure::LabelValue;
+use crate::ndmeasure::label::runs::{Mode, Plan, Runs, label_view};
 use crate::ndmeasure::label::scratch::Scratch;
 use crate::ndmeasure::label::{Forest, Structure};
-use crate::ndmeasure::LabelValue;
 
 /// What pass 1 keeps of a chunk.
 pub(super) struct Summary<T> {

@@ -2,7 +2,7 @@
 
 use ndarray::ArrayD;
 
-use crate::engine::{read_chunked, ChunkGrid, Region, Source, VoxelSize};
+use crate::engine::{ChunkGrid, Region, Source, VoxelSize, read_chunked};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::Prepared;
 

@@ -22,13 +22,13 @@ mod structure;
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::engine::{zeroed, Element, Executor, Sink, Source};
+use crate::engine::{Element, Executor, Sink, Source, zeroed};
 use crate::error::{Error, Result};
 use crate::ndmeasure::LabelValue;
 pub use chunked::Prepared;
 pub(crate) use forest::Forest;
 pub use lazy::LabelSource;
-use runs::{label_view, Mode, Plan};
+use runs::{Mode, Plan, label_view};
 pub use structure::{Connectivity, Structure};
 
 /// Labels the connected components of the non-zero voxels of `image`, as

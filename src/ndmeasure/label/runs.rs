@@ -39,8 +39,8 @@ use ndarray::ArrayViewD;
 
 use crate::engine::{Element, Region};
 use crate::error::{Error, Result};
-use crate::ndmeasure::label::scratch::Scratch;
 use crate::ndmeasure::label::Structure;
+use crate::ndmeasure::label::scratch::Scratch;
 
 /// What counts as an object voxel, and when two neighbours belong together.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -938,11 +938,7 @@ impl Runs {
                     } else {
                         self.bounds[2 * j] == 0
                     };
-                    if hit {
-                        self.labels[j]
-                    } else {
-                        0
-                    }
+                    if hit { self.labels[j] } else { 0 }
                 })
                 .collect();
         }
@@ -966,7 +962,7 @@ impl Runs {
 
 #[cfg(test)]
 mod tests {
-    use super::{label_binary, label_binary_any, Plan};
+    use super::{Plan, label_binary, label_binary_any};
     use crate::ndmeasure::label::Structure;
 
     /// Hand-checked: in 26-connectivity the row one plane back (`[-1, 0]`)

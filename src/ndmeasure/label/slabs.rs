@@ -9,11 +9,11 @@
 use ndarray::{ArrayD, ArrayViewD};
 use rayon::prelude::*;
 
-use crate::engine::{zeroed, Element, Executor, ViewSource};
+use crate::engine::{Element, Executor, ViewSource, zeroed};
 use crate::error::{Error, Result};
+use crate::ndmeasure::label::Structure;
 use crate::ndmeasure::label::chunked::prepare;
 use crate::ndmeasure::label::runs::Mode;
-use crate::ndmeasure::label::Structure;
 
 /// Below this many voxels an image is labeled on one thread.
 const MIN_PARALLEL_VOXELS: usize = 1 << 18;

@@ -15,7 +15,7 @@ use crate::ndmeasure::labels::LabelValue;
 use crate::ndmeasure::regionprops::compact::Compact;
 use crate::ndmeasure::regionprops::extra::RegionAccumulator;
 use crate::ndmeasure::regionprops::moments::{power_sums, shift};
-use crate::ndmeasure::sparse::{merge_sorted, Partial, RunScan};
+use crate::ndmeasure::sparse::{Partial, RunScan, merge_sorted};
 
 /// What one pass accumulates, decided from the requested properties.
 #[derive(Clone)]

@@ -4,7 +4,7 @@
 //! channels. Turned into a [`RegionAcc`] when the block's scan ends.
 
 use crate::engine::Element;
-use crate::ndmeasure::regionprops::accumulate::{each_in_lanes, Plan, RegionAcc};
+use crate::ndmeasure::regionprops::accumulate::{Plan, RegionAcc, each_in_lanes};
 
 /// Independent value sums and extrema kept per object across runs, so that
 /// a run adds its values without adding lanes up.

@@ -4,11 +4,11 @@
 use std::cell::OnceCell;
 use std::f64::consts::PI;
 
+use crate::ndmeasure::regionprops::Property;
 use crate::ndmeasure::regionprops::accumulate::{Plan, RegionAcc};
 use crate::ndmeasure::regionprops::moments::{
     eigvals_symmetric, hu, index_of, inertia_tensor, normalized, scale, shift,
 };
-use crate::ndmeasure::regionprops::Property;
 
 /// One object's accumulator with its derived quantities, computed on first use.
 pub(crate) struct Object<'a> {
@@ -229,11 +229,7 @@ impl<'a> Object<'a> {
                 let t = self.inertia();
                 let (a, b, c) = (t[0], t[1], t[3]);
                 vec![if a - c == 0.0 {
-                    if b < 0.0 {
-                        PI / 4.0
-                    } else {
-                        -PI / 4.0
-                    }
+                    if b < 0.0 { PI / 4.0 } else { -PI / 4.0 }
                 } else {
                     0.5 * (-2.0 * b).atan2(c - a)
                 }]

@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{Error, Result};
-use crate::ndmeasure::regionprops::image_props::{voxel_volume, Grid};
+use crate::ndmeasure::regionprops::image_props::{Grid, voxel_volume};
 
 /// A closed half-space `normal · q <= offset` in doubled coordinates.
 struct HalfSpace {
@@ -309,7 +309,7 @@ fn extreme_voxels(grid: &Grid<bool>) -> Vec<Vec<i64>> {
     marks
         .iter()
         .enumerate()
-        .filter(|(_, &m)| m == all)
+        .filter(|&(_, &m)| m == all)
         .map(|(i, _)| unravel(&grid.strides, i).iter().map(|c| 2 * c).collect())
         .collect()
 }

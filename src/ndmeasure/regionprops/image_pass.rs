@@ -3,6 +3,7 @@
 
 use ndarray::{ArrayViewD, Axis};
 
+use crate::Element;
 use crate::engine::{Executor, Region, Source};
 use crate::error::{Error, Result};
 use crate::ndmeasure::labels::LabelValue;
@@ -11,8 +12,7 @@ use crate::ndmeasure::regionprops::image_props::{
     area_filled, euler_number, intensity_median, perimeter, perimeter_crofton,
 };
 use crate::ndmeasure::regionprops::object_image::map_objects;
-use crate::ndmeasure::regionprops::{with_channels, Property};
-use crate::Element;
+use crate::ndmeasure::regionprops::{Property, with_channels};
 
 /// What the second pass computes and how.
 pub(crate) struct ImagePass<'a> {
@@ -124,7 +124,7 @@ impl ImagePass<'_> {
                 other => {
                     return Err(Error::Failed(format!(
                         "region property '{other}' is not an object-image column"
-                    )))
+                    )));
                 }
             }
         }

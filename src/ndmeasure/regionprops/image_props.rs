@@ -227,11 +227,7 @@ fn euler_table(ndim: usize) -> Vec<i64> {
                     let exists =
                         (0..corners).any(|corner| config >> corner & 1 == 1 && corner & t == 0);
                     let sign = if t.count_ones() % 2 == 0 { 1 } else { -1 };
-                    if exists {
-                        sign
-                    } else {
-                        0
-                    }
+                    if exists { sign } else { 0 }
                 })
                 .sum()
         })

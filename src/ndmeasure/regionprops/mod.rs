@@ -45,7 +45,7 @@ use crate::engine::{ChunkGrid, Executor, Region, Source, VoxelSize};
 use crate::error::{Error, Result};
 use crate::ndmeasure::labels::LabelValue;
 use crate::ndmeasure::sparse::Partial;
-use accumulate::{merge, BlockScan, Plan, RegionAcc, Stats};
+use accumulate::{BlockScan, Plan, RegionAcc, Stats, merge};
 use derive::Object;
 use image_pass::ImagePass;
 
@@ -57,7 +57,7 @@ pub use image_props::{
     area_filled, coords, euler_number, image, image_filled, image_intensity, intensity_median,
     perimeter, perimeter_crofton,
 };
-pub use object_image::{map_objects, ObjectImage};
+pub use object_image::{ObjectImage, map_objects};
 pub use property::Property;
 pub use table::{Column, RegionTable};
 
@@ -354,7 +354,7 @@ impl RegionProps {
                 return Err(Error::ShapeMismatch {
                     expected: shape.to_vec(),
                     found: s.to_vec(),
-                })
+                });
             }
         };
         let spacing = self.resolve_spacing(ndim, voxel_size)?;

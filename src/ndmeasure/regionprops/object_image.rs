@@ -8,8 +8,8 @@ use ndarray::ArrayViewD;
 
 use crate::engine::{Executor, Region, Source};
 use crate::error::{Error, Result};
-use crate::ndmeasure::regionprops::image_props::image;
 use crate::ndmeasure::LabelValue;
+use crate::ndmeasure::regionprops::image_props::image;
 
 /// One object's image: its label, its bounding box in the full array, its
 /// mask over the box (`labels == label`) and, when an intensity source was
@@ -82,13 +82,13 @@ where
     R: Send,
     F: Fn(&ObjectImage<'_, I::Elem>) -> Result<R> + Sync,
 {
-    if let Some(intensity) = intensity {
-        if intensity.shape() != labels.shape() {
-            return Err(Error::ShapeMismatch {
-                expected: labels.shape().to_vec(),
-                found: intensity.shape().to_vec(),
-            });
-        }
+    if let Some(intensity) = intensity
+        && intensity.shape() != labels.shape()
+    {
+        return Err(Error::ShapeMismatch {
+            expected: labels.shape().to_vec(),
+            found: intensity.shape().to_vec(),
+        });
     }
     let per_voxel = std::mem::size_of::<L::Elem>()
         + 1
