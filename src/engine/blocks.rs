@@ -66,22 +66,24 @@ where
     })
 }
 
-impl<S, U, F> MapBlocks<S, U, F>
-where
-    S: Source,
-    U: Element,
-    F: Fn(ArrayViewD<'_, S::Elem>, &Region) -> Result<ArrayD<U>> + Send + Sync,
-{
-    fn compute(&self, chunk: &Region) -> Result<ArrayD<U>> {
-        let mut output = None;
-        self.source.read_view(chunk, &mut |input| {
-            output = Some((self.f)(input, chunk)?);
-            Ok(())
-        })?;
-        let output = output.ok_or_else(|| no_block(chunk))?;
-        check_block(chunk, output.shape())?;
-        Ok(output)
-    }
+/// A [`map_blocks`] function behind a reference.
+type BlockFn<'a, T, U> = dyn Fn(ArrayViewD<'_, T>, &Region) -> Result<ArrayD<U>> + Sync + 'a;
+
+/// Computes the chunk `chunk` of a [`MapBlocks`]: generic in the element
+/// types only, the source and the function behind references.
+fn compute_block<T: Element, U: Element>(
+    source: &dyn Source<Elem = T>,
+    f: &BlockFn<'_, T, U>,
+    chunk: &Region,
+) -> Result<ArrayD<U>> {
+    let mut output = None;
+    source.read_view(chunk, &mut |input| {
+        output = Some(f(input, chunk)?);
+        Ok(())
+    })?;
+    let output = output.ok_or_else(|| no_block(chunk))?;
+    check_block(chunk, output.shape())?;
+    Ok(output)
 }
 
 impl<S, U, F> Source for MapBlocks<S, U, F>
@@ -101,7 +103,9 @@ where
     }
 
     fn read(&self, region: &Region) -> Result<ArrayD<U>> {
-        read_chunked(&self.grid, region, |chunk| self.compute(chunk))
+        read_chunked(&self.grid, region, &|chunk| {
+            compute_block(&self.source, &self.f, chunk)
+        })
     }
 
     fn voxel_size(&self) -> Option<VoxelSize> {
@@ -203,7 +207,7 @@ pub(crate) fn check_block(chunk: &Region, found: &[usize]) -> Result<()> {
 pub(crate) fn read_chunked<U: Element>(
     grid: &ChunkGrid,
     region: &Region,
-    compute: impl Fn(&Region) -> Result<ArrayD<U>> + Sync,
+    compute: &(dyn Fn(&Region) -> Result<ArrayD<U>> + Sync),
 ) -> Result<ArrayD<U>> {
     check_region(grid.shape(), region)?;
     let chunks: Vec<Region> = grid

@@ -4,8 +4,6 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
 
 /// Receives progress reports of long-running work (the CLI shows them with indicatif).
@@ -92,9 +90,18 @@ impl Executor {
 
     /// Runs `f` inside this executor's thread pool (so nested rayon work uses it too).
     pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        let mut f = Some(f);
+        let mut result = None;
+        self.install_dyn(&mut || result = f.take().map(|f| f()));
+        result.expect("the installed work runs exactly once")
+    }
+
+    /// [`Executor::install`] behind one non-generic call, so that rayon's
+    /// machinery is compiled once rather than once per caller's closure.
+    fn install_dyn(&self, work: &mut (dyn FnMut() + Send)) {
         match &self.pool {
-            Some(pool) => pool.install(f),
-            None => f(),
+            Some(pool) => pool.install(work),
+            None => work(),
         }
     }
 
@@ -104,10 +111,21 @@ impl Executor {
     where
         F: Fn(usize) -> Result<()> + Sync,
     {
+        self.for_each_dyn(stage, n, &task)
+    }
+
+    /// [`Executor::for_each`] on a task behind a reference: one compiled copy
+    /// of the scheduling for every caller.
+    fn for_each_dyn(
+        &self,
+        stage: &str,
+        n: usize,
+        task: &(dyn Fn(usize) -> Result<()> + Sync),
+    ) -> Result<()> {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let first_error = Mutex::new(None);
-        self.stage(stage, n, || {
+        self.stage(stage, n, &mut || {
             let workers = self.num_threads().min(n).max(1);
             rayon::scope(|scope| {
                 for _ in 0..workers {
@@ -155,36 +173,62 @@ impl Executor {
         M: Fn(usize) -> Result<A> + Sync,
         R: Fn(A, A) -> A + Sync,
     {
-        self.stage(stage, n, || {
-            (0..n)
-                .into_par_iter()
-                .with_max_len(1)
-                .map(|i| {
-                    let value = map(i)?;
-                    self.advance();
-                    Ok(Some(value))
-                })
-                .try_reduce(
-                    || None,
-                    |a, b| {
-                        Ok(match (a, b) {
-                            (Some(a), Some(b)) => Some(merge(a, b)),
-                            (a, b) => a.or(b),
-                        })
-                    },
-                )
-        })
+        let failed = AtomicBool::new(false);
+        let mut result = Ok(None);
+        self.stage(stage, n, &mut || {
+            result = self.tree(0, n, &map, &merge, &failed);
+        });
+        result
     }
 
-    fn stage<R: Send>(&self, stage: &str, n: usize, work: impl FnOnce() -> R + Send) -> R {
+    /// Maps the tasks `lo..hi` and merges their values in a balanced binary
+    /// tree, the two halves in parallel. Generic only in the value: the map
+    /// and merge functions come behind references. After a failure the tasks
+    /// not yet started are skipped, and the failure is what returns.
+    fn tree<A: Send>(
+        &self,
+        lo: usize,
+        hi: usize,
+        map: &(dyn Fn(usize) -> Result<A> + Sync),
+        merge: &(dyn Fn(A, A) -> A + Sync),
+        failed: &AtomicBool,
+    ) -> Result<Option<A>> {
+        match hi - lo {
+            0 => Ok(None),
+            1 if failed.load(Ordering::Relaxed) => Ok(None),
+            1 => match map(lo) {
+                Ok(value) => {
+                    self.advance();
+                    Ok(Some(value))
+                }
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    Err(e)
+                }
+            },
+            len => {
+                let mid = lo + len / 2;
+                let (left, right) = rayon::join(
+                    || self.tree(lo, mid, map, merge, failed),
+                    || self.tree(mid, hi, map, merge, failed),
+                );
+                Ok(match (left?, right?) {
+                    (Some(a), Some(b)) => Some(merge(a, b)),
+                    (a, b) => a.or(b),
+                })
+            }
+        }
+    }
+
+    /// Runs `work` in the pool as the stage `stage` of `n` tasks, reporting it.
+    fn stage(&self, stage: &str, n: usize, work: &mut (dyn FnMut() + Send)) {
         if let Some(p) = &self.progress {
             p.start(stage, n as u64);
         }
-        let result = self.install(work);
+        self.install_dyn(work);
         if let Some(p) = &self.progress {
             p.finish();
         }
-        result
     }
 
     fn advance(&self) {

@@ -240,16 +240,38 @@ impl<S: Source> MapOverlapBuilder<S> {
         U: Element,
         F: Fn(ArrayViewD<'_, S::Elem>, &Block) -> Result<ArrayD<U>> + Send + Sync,
     {
-        let shape = self.source.shape();
-        if self.depth.len() != shape.len() {
+        let halo = Halo::new(self.source.shape(), self.depth, self.modes)?;
+        let chunks = self.chunks.as_deref().unwrap_or(self.source.chunk_shape());
+        let grid = ChunkGrid::new(self.source.shape(), chunks)?;
+        Ok(MapOverlap {
+            source: self.source,
+            grid,
+            halo,
+            f,
+            out: PhantomData,
+        })
+    }
+}
+
+/// The halo of a [`MapOverlap`]: its depth, and how it is filled outside the array.
+#[derive(Debug)]
+struct Halo<T> {
+    depth: Vec<usize>,
+    modes: Vec<BoundaryMode>,
+    cval: Option<T>,
+}
+
+impl<T: Element> Halo<T> {
+    /// Checks the depth and modes against an array of shape `shape`.
+    fn new(shape: &[usize], depth: Vec<usize>, modes: Modes) -> Result<Self> {
+        if depth.len() != shape.len() {
             return Err(Error::InvalidArgument(format!(
-                "halo depth {:?} has {} axes but the array has {} (shape {shape:?})",
-                self.depth,
-                self.depth.len(),
+                "halo depth {depth:?} has {} axes but the array has {} (shape {shape:?})",
+                depth.len(),
                 shape.len()
             )));
         }
-        let modes = match self.modes {
+        let modes = match modes {
             Modes::All(mode) => vec![mode; shape.len()],
             Modes::PerAxis(modes) if modes.len() == shape.len() => modes,
             Modes::PerAxis(modes) => {
@@ -266,10 +288,10 @@ impl<S: Source> MapOverlapBuilder<S> {
         });
         let cval = match constants.next() {
             Some(c) if constants.all(|other| other.to_bits() == c.to_bits()) => {
-                Some(num_traits::cast::<f64, S::Elem>(c).ok_or_else(|| {
+                Some(num_traits::cast::<f64, T>(c).ok_or_else(|| {
                     Error::InvalidArgument(format!(
                         "constant {c} does not fit the element type {}",
-                        <S::Elem as Element>::DTYPE
+                        T::DTYPE
                     ))
                 })?)
             }
@@ -280,17 +302,7 @@ impl<S: Source> MapOverlapBuilder<S> {
             }
             None => None,
         };
-        let chunks = self.chunks.as_deref().unwrap_or(self.source.chunk_shape());
-        let grid = ChunkGrid::new(shape, chunks)?;
-        Ok(MapOverlap {
-            source: self.source,
-            grid,
-            depth: self.depth,
-            modes,
-            cval,
-            f,
-            out: PhantomData,
-        })
+        Ok(Halo { depth, modes, cval })
     }
 }
 
@@ -303,9 +315,7 @@ impl<S: Source> MapOverlapBuilder<S> {
 pub struct MapOverlap<S: Source, U, F> {
     source: S,
     grid: ChunkGrid,
-    depth: Vec<usize>,
-    modes: Vec<BoundaryMode>,
-    cval: Option<S::Elem>,
+    halo: Halo<S::Elem>,
     f: F,
     out: PhantomData<fn() -> U>,
 }
@@ -315,169 +325,174 @@ impl<S: Source, U, F> std::fmt::Debug for MapOverlap<S, U, F> {
         f.debug_struct("MapOverlap")
             .field("shape", &self.source.shape())
             .field("chunks", &self.grid.chunk_shape())
-            .field("depth", &self.depth)
-            .field("modes", &self.modes)
+            .field("depth", &self.halo.depth)
+            .field("modes", &self.halo.modes)
             .finish()
     }
 }
 
-impl<S, U, F> MapOverlap<S, U, F>
-where
-    S: Source,
-    U: Element,
-    F: Fn(ArrayViewD<'_, S::Elem>, &Block) -> Result<ArrayD<U>> + Send + Sync,
-{
-    fn compute(&self, chunk: &Region) -> Result<ArrayD<U>> {
-        let block = Block {
-            region: chunk.clone(),
-            depth: self.depth.clone(),
-        };
-        let shape = self.source.shape();
-        let lo: Vec<isize> = (0..shape.len())
-            .map(|k| chunk.start()[k] as isize - self.depth[k] as isize)
-            .collect();
-        let hi: Vec<isize> = (0..shape.len())
-            .map(|k| (chunk.start()[k] + chunk.shape()[k] + self.depth[k]) as isize)
-            .collect();
-        let output = if (0..shape.len()).all(|k| lo[k] >= 0 && hi[k] <= shape[k] as isize) {
-            // The halo lies inside the array: the kernel sees the input directly.
-            let start = lo.iter().map(|&v| v as usize).collect();
-            let end: Vec<usize> = hi.iter().map(|&v| v as usize).collect();
-            let mut output = None;
-            self.source
-                .read_view(&Region::from_bounds(start, &end), &mut |padded| {
-                    output = Some((self.f)(padded, &block)?);
-                    Ok(())
-                })?;
-            output.ok_or_else(|| no_block(chunk))?
-        } else {
-            let padded = self.padded(&lo, &hi)?;
-            (self.f)(padded.view(), &block)?
-        };
-        check_block(chunk, output.shape())?;
-        Ok(output)
-    }
+/// A [`map_overlap`] kernel behind a reference.
+type Kernel<'a, T, U> = dyn Fn(ArrayViewD<'_, T>, &Block) -> Result<ArrayD<U>> + Sync + 'a;
 
-    /// The input block between `lo` and `hi` (exclusive) in array coordinates,
-    /// which leave the array along some axis, padded at the array border.
-    fn padded(&self, lo: &[isize], hi: &[isize]) -> Result<ArrayD<S::Elem>> {
-        let shape = self.source.shape();
-        let constant = |m: &BoundaryMode| matches!(m, BoundaryMode::Constant(_));
-        if let (Some(cval), true) = (self.cval, self.modes.iter().all(constant)) {
-            return self.padded_constant(lo, hi, cval);
-        }
-        // Per axis: the input index every padded position reads (`None` for
-        // the constant), the sorted distinct indices needed, and the runs of
-        // consecutive ones.
-        let maps: Vec<Vec<Option<usize>>> = (0..shape.len())
-            .map(|k| {
-                (lo[k]..hi[k])
-                    .map(|i| self.modes[k].source_index(i, shape[k]))
-                    .collect()
-            })
-            .collect();
-        let needed: Vec<Vec<usize>> = maps
-            .iter()
-            .map(|map| {
-                let mut v: Vec<usize> = map.iter().flatten().copied().collect();
-                v.sort_unstable();
-                v.dedup();
-                v
-            })
-            .collect();
-        let runs: Vec<Vec<(usize, usize, usize)>> = needed.iter().map(|n| runs_of(n)).collect();
-        let run_counts: Vec<usize> = runs.iter().map(Vec::len).collect();
-        let run_region = |pick: &[usize]| {
-            let run = |k: usize| runs[k][pick[k]];
-            Region::new(
-                (0..pick.len()).map(|k| run(k).0).collect(),
-                (0..pick.len()).map(|k| run(k).1).collect(),
-            )
-        };
-        // Per axis: the padded block as segments of the compact block (the
-        // needed runs side by side) that are runs forward, backward or
-        // repeating one index (constant positions read any index, then are
-        // overwritten); then one assignment per combination of segments.
-        let segments: Vec<Vec<Segment>> = maps
-            .iter()
-            .zip(&needed)
-            .map(|(map, needed)| {
-                segments_of(
-                    map.iter()
-                        .map(|i| i.and_then(|i| needed.binary_search(&i).ok()).unwrap_or(0)),
-                )
-            })
-            .collect();
-        let segment_counts: Vec<usize> = segments.iter().map(Vec::len).collect();
-        let mut padded = ArrayD::<S::Elem>::default(maps.iter().map(Vec::len).collect::<Vec<_>>());
-        let mut fill = |compact: ArrayViewD<'_, S::Elem>| {
-            for_each_combination(&segment_counts, |pick| {
-                let segment = |k: usize| segments[k][pick[k]];
-                let src = compact.slice_each_axis(|ax| segment(ax.axis.index()).source_slice());
-                let dst = padded.slice_each_axis_mut(|ax| segment(ax.axis.index()).target_slice());
-                assign_block(dst, src);
-                Ok(())
-            })
-        };
-        if run_counts.iter().all(|&c| c == 1) {
-            // One run per axis: the compact block is a region of the input.
-            self.source
-                .read_view(&run_region(&vec![0; shape.len()]), &mut fill)?;
-        } else {
-            let mut compact =
-                ArrayD::<S::Elem>::default(needed.iter().map(Vec::len).collect::<Vec<_>>());
-            for_each_combination(&run_counts, |pick| {
-                let data = self.source.read(&run_region(pick))?;
-                let at = Region::new(
-                    (0..pick.len()).map(|k| runs[k][pick[k]].2).collect(),
-                    data.shape().to_vec(),
-                );
-                assign_block(at.view_mut(&mut compact), data.view());
-                Ok(())
-            })?;
-            fill(compact.view())?;
-        }
-        if let Some(cval) = self.cval {
-            for (k, map) in maps.iter().enumerate() {
-                for (p, _) in map.iter().enumerate().filter(|(_, i)| i.is_none()) {
-                    padded.index_axis_mut(Axis(k), p).fill(cval);
-                }
-            }
-        }
-        Ok(padded)
-    }
-
-    /// The padded block when every axis is [`BoundaryMode::Constant`]: the
-    /// constant, with the part inside the array read from the input.
-    fn padded_constant(
-        &self,
-        lo: &[isize],
-        hi: &[isize],
-        cval: S::Elem,
-    ) -> Result<ArrayD<S::Elem>> {
-        let shape = self.source.shape();
-        let padded_shape: Vec<usize> = lo.iter().zip(hi).map(|(l, h)| (h - l) as usize).collect();
-        let mut out = ArrayD::from_elem(padded_shape, cval);
-        let start: Vec<usize> = lo.iter().map(|&l| l.max(0) as usize).collect();
-        let end: Vec<usize> = hi
-            .iter()
-            .zip(shape)
-            .map(|(&h, &n)| (h.max(0) as usize).min(n))
-            .collect();
-        let inner = Region::from_bounds(start, &end);
-        let offset: Vec<usize> = inner
-            .start()
-            .iter()
-            .zip(lo)
-            .map(|(&s, &l)| (s as isize - l) as usize)
-            .collect();
-        let at = Region::new(offset, inner.shape().to_vec());
-        self.source.read_view(&inner, &mut |data| {
-            assign_block(at.view_mut(&mut out), data);
+/// Computes the chunk `chunk` of a [`MapOverlap`]: generic in the element
+/// types only, the source and the kernel behind references.
+fn compute_chunk<T: Element, U: Element>(
+    source: &dyn Source<Elem = T>,
+    halo: &Halo<T>,
+    f: &Kernel<'_, T, U>,
+    chunk: &Region,
+) -> Result<ArrayD<U>> {
+    let block = Block {
+        region: chunk.clone(),
+        depth: halo.depth.clone(),
+    };
+    let shape = source.shape();
+    let lo: Vec<isize> = (0..shape.len())
+        .map(|k| chunk.start()[k] as isize - halo.depth[k] as isize)
+        .collect();
+    let hi: Vec<isize> = (0..shape.len())
+        .map(|k| (chunk.start()[k] + chunk.shape()[k] + halo.depth[k]) as isize)
+        .collect();
+    let output = if (0..shape.len()).all(|k| lo[k] >= 0 && hi[k] <= shape[k] as isize) {
+        // The halo lies inside the array: the kernel sees the input directly.
+        let start = lo.iter().map(|&v| v as usize).collect();
+        let end: Vec<usize> = hi.iter().map(|&v| v as usize).collect();
+        let mut output = None;
+        source.read_view(&Region::from_bounds(start, &end), &mut |padded| {
+            output = Some(f(padded, &block)?);
             Ok(())
         })?;
-        Ok(out)
+        output.ok_or_else(|| no_block(chunk))?
+    } else {
+        let padded = padded(source, halo, &lo, &hi)?;
+        f(padded.view(), &block)?
+    };
+    check_block(chunk, output.shape())?;
+    Ok(output)
+}
+
+/// The input block between `lo` and `hi` (exclusive) in array coordinates,
+/// which leave the array along some axis, padded at the array border.
+fn padded<T: Element>(
+    source: &dyn Source<Elem = T>,
+    halo: &Halo<T>,
+    lo: &[isize],
+    hi: &[isize],
+) -> Result<ArrayD<T>> {
+    let shape = source.shape();
+    let constant = |m: &BoundaryMode| matches!(m, BoundaryMode::Constant(_));
+    if let (Some(cval), true) = (halo.cval, halo.modes.iter().all(constant)) {
+        return padded_constant(source, lo, hi, cval);
     }
+    // Per axis: the input index every padded position reads (`None` for
+    // the constant), the sorted distinct indices needed, and the runs of
+    // consecutive ones.
+    let maps: Vec<Vec<Option<usize>>> = (0..shape.len())
+        .map(|k| {
+            (lo[k]..hi[k])
+                .map(|i| halo.modes[k].source_index(i, shape[k]))
+                .collect()
+        })
+        .collect();
+    let needed: Vec<Vec<usize>> = maps
+        .iter()
+        .map(|map| {
+            let mut v: Vec<usize> = map.iter().flatten().copied().collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect();
+    let runs: Vec<Vec<(usize, usize, usize)>> = needed.iter().map(|n| runs_of(n)).collect();
+    let run_counts: Vec<usize> = runs.iter().map(Vec::len).collect();
+    let run_region = |pick: &[usize]| {
+        let run = |k: usize| runs[k][pick[k]];
+        Region::new(
+            (0..pick.len()).map(|k| run(k).0).collect(),
+            (0..pick.len()).map(|k| run(k).1).collect(),
+        )
+    };
+    // Per axis: the padded block as segments of the compact block (the
+    // needed runs side by side) that are runs forward, backward or
+    // repeating one index (constant positions read any index, then are
+    // overwritten); then one assignment per combination of segments.
+    let segments: Vec<Vec<Segment>> = maps
+        .iter()
+        .zip(&needed)
+        .map(|(map, needed)| {
+            segments_of(
+                map.iter()
+                    .map(|i| i.and_then(|i| needed.binary_search(&i).ok()).unwrap_or(0)),
+            )
+        })
+        .collect();
+    let segment_counts: Vec<usize> = segments.iter().map(Vec::len).collect();
+    let mut padded = ArrayD::<T>::default(maps.iter().map(Vec::len).collect::<Vec<_>>());
+    let mut fill = |compact: ArrayViewD<'_, T>| {
+        for_each_combination(&segment_counts, |pick| {
+            let segment = |k: usize| segments[k][pick[k]];
+            let src = compact.slice_each_axis(|ax| segment(ax.axis.index()).source_slice());
+            let dst = padded.slice_each_axis_mut(|ax| segment(ax.axis.index()).target_slice());
+            assign_block(dst, src);
+            Ok(())
+        })
+    };
+    if run_counts.iter().all(|&c| c == 1) {
+        // One run per axis: the compact block is a region of the input.
+        source.read_view(&run_region(&vec![0; shape.len()]), &mut fill)?;
+    } else {
+        let mut compact = ArrayD::<T>::default(needed.iter().map(Vec::len).collect::<Vec<_>>());
+        for_each_combination(&run_counts, |pick| {
+            let data = source.read(&run_region(pick))?;
+            let at = Region::new(
+                (0..pick.len()).map(|k| runs[k][pick[k]].2).collect(),
+                data.shape().to_vec(),
+            );
+            assign_block(at.view_mut(&mut compact), data.view());
+            Ok(())
+        })?;
+        fill(compact.view())?;
+    }
+    if let Some(cval) = halo.cval {
+        for (k, map) in maps.iter().enumerate() {
+            for (p, _) in map.iter().enumerate().filter(|(_, i)| i.is_none()) {
+                padded.index_axis_mut(Axis(k), p).fill(cval);
+            }
+        }
+    }
+    Ok(padded)
+}
+
+/// The padded block when every axis is [`BoundaryMode::Constant`]: the
+/// constant, with the part inside the array read from the input.
+fn padded_constant<T: Element>(
+    source: &dyn Source<Elem = T>,
+    lo: &[isize],
+    hi: &[isize],
+    cval: T,
+) -> Result<ArrayD<T>> {
+    let shape = source.shape();
+    let padded_shape: Vec<usize> = lo.iter().zip(hi).map(|(l, h)| (h - l) as usize).collect();
+    let mut out = ArrayD::from_elem(padded_shape, cval);
+    let start: Vec<usize> = lo.iter().map(|&l| l.max(0) as usize).collect();
+    let end: Vec<usize> = hi
+        .iter()
+        .zip(shape)
+        .map(|(&h, &n)| (h.max(0) as usize).min(n))
+        .collect();
+    let inner = Region::from_bounds(start, &end);
+    let offset: Vec<usize> = inner
+        .start()
+        .iter()
+        .zip(lo)
+        .map(|(&s, &l)| (s as isize - l) as usize)
+        .collect();
+    let at = Region::new(offset, inner.shape().to_vec());
+    source.read_view(&inner, &mut |data| {
+        assign_block(at.view_mut(&mut out), data);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// A stretch of padded positions along one axis that read the compact block
@@ -578,7 +593,9 @@ where
     }
 
     fn read(&self, region: &Region) -> Result<ArrayD<U>> {
-        read_chunked(&self.grid, region, |chunk| self.compute(chunk))
+        read_chunked(&self.grid, region, &|chunk| {
+            compute_chunk(&self.source, &self.halo, &self.f, chunk)
+        })
     }
 
     fn voxel_size(&self) -> Option<VoxelSize> {

@@ -48,17 +48,28 @@ pub trait Accumulator: Send {
 /// assert_eq!(count.map(|c| c.0), Some(3));
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-pub fn reduce<S, A, M>(
+pub fn reduce<T, A, M>(
     exec: &Executor,
-    source: &S,
+    source: &dyn Source<Elem = T>,
     chunks: Option<&[usize]>,
     map: M,
 ) -> Result<Option<A>>
 where
-    S: Source + ?Sized,
+    T: Element,
     A: Accumulator,
-    M: Fn(ArrayViewD<'_, S::Elem>, &Region) -> Result<A> + Sync,
+    M: Fn(ArrayViewD<'_, T>, &Region) -> Result<A> + Sync,
 {
+    reduce_dyn(exec, source, chunks, &map)
+}
+
+/// [`reduce`] with the map behind a reference: one compiled copy per element
+/// and accumulator type.
+fn reduce_dyn<T: Element, A: Accumulator>(
+    exec: &Executor,
+    source: &dyn Source<Elem = T>,
+    chunks: Option<&[usize]>,
+    map: &(dyn Fn(ArrayViewD<'_, T>, &Region) -> Result<A> + Sync),
+) -> Result<Option<A>> {
     let grid = ChunkGrid::new(source.shape(), chunks.unwrap_or(source.chunk_shape()))?;
     exec.map_reduce(
         "reduce",
@@ -154,9 +165,9 @@ impl<T: Element> Accumulator for MinMax<T> {
 /// assert_eq!(sum(&Executor::new(), &source, None)?, 200.0);
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-pub fn sum<S: Source + ?Sized>(
+pub fn sum<T: Element>(
     exec: &Executor,
-    source: &S,
+    source: &dyn Source<Elem = T>,
     chunks: Option<&[usize]>,
 ) -> Result<f64> {
     let total = reduce(exec, source, chunks, |block, _| {
@@ -176,11 +187,11 @@ pub fn sum<S: Source + ?Sized>(
 /// assert_eq!(range.map(|r| (r.min, r.max)), Some((-4.0, 4.0)));
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-pub fn min_max<S: Source + ?Sized>(
+pub fn min_max<T: Element>(
     exec: &Executor,
-    source: &S,
+    source: &dyn Source<Elem = T>,
     chunks: Option<&[usize]>,
-) -> Result<Option<MinMax<S::Elem>>> {
+) -> Result<Option<MinMax<T>>> {
     let range = reduce(exec, source, chunks, |block, _| Ok(MinMax::of(block)))?;
     Ok(range.flatten())
 }
@@ -204,11 +215,11 @@ impl<A: Accumulator> Accumulator for Option<A> {
 /// assert_eq!(min(&Executor::new(), &ArraySource::new(a), None)?, Some(5));
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-pub fn min<S: Source + ?Sized>(
+pub fn min<T: Element>(
     exec: &Executor,
-    source: &S,
+    source: &dyn Source<Elem = T>,
     chunks: Option<&[usize]>,
-) -> Result<Option<S::Elem>> {
+) -> Result<Option<T>> {
     Ok(min_max(exec, source, chunks)?.map(|r| r.min))
 }
 
@@ -221,10 +232,10 @@ pub fn min<S: Source + ?Sized>(
 /// assert_eq!(max(&Executor::new(), &ArraySource::new(a), None)?, Some(12));
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-pub fn max<S: Source + ?Sized>(
+pub fn max<T: Element>(
     exec: &Executor,
-    source: &S,
+    source: &dyn Source<Elem = T>,
     chunks: Option<&[usize]>,
-) -> Result<Option<S::Elem>> {
+) -> Result<Option<T>> {
     Ok(min_max(exec, source, chunks)?.map(|r| r.max))
 }

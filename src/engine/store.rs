@@ -31,11 +31,11 @@ pub const UNIT_BUDGET: usize = 64 << 20;
 /// assert_eq!(sink.into_array(), a);
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-pub fn store<S, K>(exec: &Executor, source: &S, sink: &mut K) -> Result<()>
-where
-    S: Source + ?Sized,
-    K: Sink<Elem = S::Elem> + ?Sized,
-{
+pub fn store<T: Element>(
+    exec: &Executor,
+    source: &dyn Source<Elem = T>,
+    sink: &mut dyn Sink<Elem = T>,
+) -> Result<()> {
     if source.shape() != sink.shape() {
         return Err(Error::ShapeMismatch {
             expected: sink.shape().to_vec(),
@@ -46,11 +46,11 @@ where
     let unit = unit_shape(
         sink_grid.chunk_shape(),
         source.chunk_shape(),
-        <S::Elem as Element>::DTYPE.size(),
+        T::DTYPE.size(),
         UNIT_BUDGET,
     );
     let units = ChunkGrid::new(sink.shape(), &unit)?;
-    let target: &K = sink;
+    let target: &dyn Sink<Elem = T> = sink;
     exec.for_each("store", units.num_chunks(), |i| {
         let region = units.chunk_region(&units.chunk_index(i));
         source.read_view(&region, &mut |data| {

@@ -96,7 +96,7 @@ impl<S: Source> Source for LabelSource<'_, S> {
     }
 
     fn read(&self, region: &Region) -> Result<ArrayD<u32>> {
-        read_chunked(self.grid(), region, |chunk| self.compute(chunk))
+        read_chunked(self.grid(), region, &|chunk| self.compute(chunk))
     }
 
     fn voxel_size(&self) -> Option<VoxelSize> {
