@@ -1,0 +1,1 @@
+//! Feature unification for the tesserae workspace; see `Cargo.toml`.
