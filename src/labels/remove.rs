@@ -280,7 +280,7 @@ impl RemoveObjects {
 /// (made by [`RemoveObjects::prepare_mask`]).
 pub struct KeptObjects<'a, S: Source> {
     mask: &'a S,
-    prepared: Prepared<'a, S>,
+    prepared: Prepared<'a, S::Elem>,
     /// The label of every component once the removed ones are gone, by its
     /// label in the mask (index 0, the background, and removed ones: 0).
     new_label: Vec<usize>,

@@ -23,26 +23,21 @@ pub(crate) enum Groups {
 }
 
 /// A pass over the chunks of (intensity, labels) in parallel.
-pub(crate) struct Pass<'a, S, L> {
+pub(crate) struct Pass<'a, T, L> {
     pub exec: &'a Executor,
-    pub intensity: &'a S,
-    pub labels: Option<&'a L>,
+    pub intensity: &'a dyn Source<Elem = T>,
+    pub labels: Option<&'a dyn Source<Elem = L>>,
     pub grid: ChunkGrid,
 }
 
-impl<S, L> Pass<'_, S, L>
-where
-    S: Source,
-    L: Source,
-    L::Elem: LabelValue,
-{
+impl<T: Element, L: LabelValue> Pass<'_, T, L> {
     /// Folds the voxels of every group: `visit(group, linear_position, value)`
     /// on a per-chunk accumulator made by `init`, merged with `merge`.
     pub(crate) fn fold<A, I, V, M>(&self, groups: &Groups, init: I, visit: V, merge: M) -> Result<A>
     where
         A: Send,
         I: Fn() -> A + Sync,
-        V: Fn(&mut A, usize, u64, S::Elem) + Sync,
+        V: Fn(&mut A, usize, u64, T) + Sync,
         M: Fn(A, A) -> A + Sync,
     {
         let shape = self.grid.shape().to_vec();
@@ -109,20 +104,15 @@ fn advance_row(row: &mut [usize], start: &[usize], shape: &[usize]) {
 pub(crate) type Voxels<T> = Vec<(u64, T)>;
 
 /// Gathers (position, value) of every voxel of every group, sorted by position.
-pub(crate) fn gather<S, L>(
-    pass: &Pass<'_, S, L>,
+pub(crate) fn gather<T: Element, L: LabelValue>(
+    pass: &Pass<'_, T, L>,
     groups: &Groups,
     n_groups: usize,
-) -> Result<Vec<Voxels<S::Elem>>>
-where
-    S: Source,
-    L: Source,
-    L::Elem: LabelValue,
-{
+) -> Result<Vec<Voxels<T>>> {
     let mut gathered = pass.fold(
         groups,
         || vec![Vec::new(); n_groups],
-        |acc: &mut Vec<Voxels<S::Elem>>, g, p, v| acc[g].push((p, v)),
+        |acc: &mut Vec<Voxels<T>>, g, p, v| acc[g].push((p, v)),
         |mut a, b| {
             for (x, y) in a.iter_mut().zip(b) {
                 x.extend(y);
@@ -189,18 +179,13 @@ pub(crate) fn median_of<T: Element>(values: &mut [T]) -> f64 {
 /// holding the rank becomes the next range (bins are monotone in the value, so
 /// `[smallest, largest]` of a bin holds exactly that bin's values). Once a bin
 /// holds at most `budget` values they are gathered and the rank selected.
-pub(crate) fn rank_by_refinement<S, L>(
-    pass: &Pass<'_, S, L>,
+pub(crate) fn rank_by_refinement<T: Element, L: LabelValue>(
+    pass: &Pass<'_, T, L>,
     groups: &Groups,
     rank: u64,
     (mut lo, mut hi): (f64, f64),
     budget: u64,
-) -> Result<f64>
-where
-    S: Source,
-    L: Source,
-    L::Elem: LabelValue,
-{
+) -> Result<f64> {
     const BINS: usize = 4096;
     let lost = || Error::Failed("median refinement lost its rank".into());
     loop {

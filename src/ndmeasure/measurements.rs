@@ -464,7 +464,7 @@ impl Measure {
         exec: &'a Executor,
         intensity: &'a S,
         labels: Option<&'a L>,
-    ) -> Result<Pass<'a, S, L>>
+    ) -> Result<Pass<'a, S::Elem, L::Elem>>
     where
         S: Source,
         L: Source,
@@ -478,29 +478,24 @@ impl Measure {
         Ok(Pass {
             exec,
             intensity,
-            labels,
+            labels: labels.map(|l| l as &dyn Source<Elem = L::Elem>),
             grid,
         })
     }
 
-    fn median_of_group<S, L>(
+    fn median_of_group<T: Element, L: LabelValue>(
         &self,
-        pass: &Pass<'_, S, L>,
+        pass: &Pass<'_, T, L>,
         groups: &Groups,
-        stats: &LabelStats<S::Elem>,
+        stats: &LabelStats<T>,
         budget: u64,
-    ) -> Result<f64>
-    where
-        S: Source,
-        L: Source,
-        L::Elem: LabelValue,
-    {
+    ) -> Result<f64> {
         let n = stats.count();
         if n == 0 {
             return Ok(f64::NAN);
         }
         if n <= budget {
-            let mut values: Vec<S::Elem> = gather(pass, groups, 1)?
+            let mut values: Vec<T> = gather(pass, groups, 1)?
                 .remove(0)
                 .into_iter()
                 .map(|(_, v)| v)

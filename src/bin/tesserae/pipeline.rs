@@ -495,7 +495,7 @@ fn report_removed(args: &Args, started: Instant, removed: usize) {
 /// The final labeling: every object of the last mask, or the objects that
 /// survive the removal of small ones.
 enum Labeling<'a, S: Source> {
-    All(Prepared<'a, S>),
+    All(Prepared<'a, S::Elem>),
     Kept(KeptObjects<'a, S>),
 }
 

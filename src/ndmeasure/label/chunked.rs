@@ -56,13 +56,13 @@ fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
 /// Labels chunk `region` of `source`, read in place when the source lends a
 /// view; with `values`, also returns the values on its `2 ndim` boundary
 /// planes (low and high plane of every axis).
-fn label_chunk<S: Source>(
-    source: &S,
+fn label_chunk<T: Element>(
+    source: &dyn Source<Elem = T>,
     region: &Region,
     structure: &Structure,
     mode: Mode,
     values: bool,
-) -> Result<(Runs, Vec<Vec<S::Elem>>)> {
+) -> Result<(Runs, Vec<Vec<T>>)> {
     let mut labeled = None;
     source.read_view(region, &mut |chunk| {
         if chunk.shape() != region.shape() {
@@ -144,8 +144,8 @@ pub(super) fn strides(shape: &[usize]) -> Vec<usize> {
 /// assert_eq!(sink.into_array()[[3, 2]], 8);
 /// # Ok::<(), tesserae::Error>(())
 /// ```
-pub struct Prepared<'a, S: Source> {
-    source: &'a S,
+pub struct Prepared<'a, T: Element> {
+    source: &'a dyn Source<Elem = T>,
     structure: Structure,
     mode: Mode,
     grid: ChunkGrid,
@@ -158,7 +158,7 @@ pub struct Prepared<'a, S: Source> {
     count: usize,
 }
 
-impl<S: Source> std::fmt::Debug for Prepared<'_, S> {
+impl<T: Element> std::fmt::Debug for Prepared<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Prepared")
             .field("grid", &self.grid)
@@ -168,14 +168,14 @@ impl<S: Source> std::fmt::Debug for Prepared<'_, S> {
 }
 
 /// Passes 1 and 2 over `source` in chunks of `chunks`.
-pub(crate) fn prepare<'a, S: Source>(
+pub(crate) fn prepare<'a, T: Element>(
     exec: &Executor,
-    source: &'a S,
+    source: &'a dyn Source<Elem = T>,
     structure: &Structure,
     mode: Mode,
     chunks: &[usize],
     budget: usize,
-) -> Result<Prepared<'a, S>> {
+) -> Result<Prepared<'a, T>> {
     let shape = source.shape().to_vec();
     let grid = ChunkGrid::new(&shape, chunks)?;
     let n = grid.num_chunks();
@@ -183,8 +183,7 @@ pub(crate) fn prepare<'a, S: Source>(
 
     // Pass 1: local labels, first voxels, boundary planes.
     let budget = AtomicUsize::new(budget);
-    let summaries: Vec<Mutex<Option<Summary<S::Elem>>>> =
-        (0..n).map(|_| Mutex::new(None)).collect();
+    let summaries: Vec<Mutex<Option<Summary<T>>>> = (0..n).map(|_| Mutex::new(None)).collect();
     exec.for_each("label: chunks", n, |c| {
         let region = grid.chunk_region(&grid.chunk_index(c));
         let (runs, values) = label_chunk(source, &region, structure, mode, mode.multilabel)?;
@@ -209,7 +208,7 @@ pub(crate) fn prepare<'a, S: Source>(
         });
         Ok(())
     })?;
-    let mut summaries: Vec<Summary<S::Elem>> = summaries
+    let mut summaries: Vec<Summary<T>> = summaries
         .into_iter()
         .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
         .collect::<Option<_>>()
@@ -326,7 +325,7 @@ fn sort_by_key(mut items: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     items
 }
 
-impl<S: Source> Prepared<'_, S> {
+impl<T: Element> Prepared<'_, T> {
     /// The number of objects.
     ///
     /// ```
@@ -360,22 +359,18 @@ impl<S: Source> Prepared<'_, S> {
     }
 }
 
-impl<S: Source> Prepared<'_, S> {
+impl<T: Element> Prepared<'_, T> {
     /// Pass 3 with a relabeling: writes `map(final label)` on every object
     /// and 0 on the background into `sink` chunk by chunk, then commits it.
     /// Fails when the sink's shape differs from the source's, or `count`
     /// labels do not fit `L`.
-    pub(crate) fn write_mapped<K, L>(
+    pub(crate) fn write_mapped<L: LabelValue>(
         self,
         exec: &Executor,
-        sink: &mut K,
+        sink: &mut dyn Sink<Elem = L>,
         count: usize,
         map: impl Fn(usize) -> L + Sync,
-    ) -> Result<()>
-    where
-        K: Sink<Elem = L>,
-        L: LabelValue,
-    {
+    ) -> Result<()> {
         if sink.shape() != self.grid.shape() {
             return Err(Error::ShapeMismatch {
                 expected: self.grid.shape().to_vec(),

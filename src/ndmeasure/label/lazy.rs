@@ -2,7 +2,7 @@
 
 use ndarray::ArrayD;
 
-use crate::engine::{ChunkGrid, Region, Source, VoxelSize, read_chunked};
+use crate::engine::{ChunkGrid, Element, Region, Source, VoxelSize, read_chunked};
 use crate::error::{Error, Result};
 use crate::ndmeasure::label::Prepared;
 
@@ -24,11 +24,11 @@ use crate::ndmeasure::label::Prepared;
 /// # Ok::<(), tesserae::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct LabelSource<'a, S: Source> {
-    prepared: Prepared<'a, S>,
+pub struct LabelSource<'a, T: Element> {
+    prepared: Prepared<'a, T>,
 }
 
-impl<'a, S: Source> Prepared<'a, S> {
+impl<'a, T: Element> Prepared<'a, T> {
     /// The final labels as a lazy `u32` [`Source`] chunked as the labeling was.
     ///
     /// Fails when the objects outnumber `u32`.
@@ -42,7 +42,7 @@ impl<'a, S: Source> Prepared<'a, S> {
     /// assert_eq!(labels.chunk_shape(), &[2, 2]);
     /// # Ok::<(), tesserae::Error>(())
     /// ```
-    pub fn into_source(self) -> Result<LabelSource<'a, S>> {
+    pub fn into_source(self) -> Result<LabelSource<'a, T>> {
         if u32::try_from(self.count()).is_err() {
             return Err(Error::InvalidArgument(format!(
                 "{} objects do not fit u32 labels",
@@ -53,7 +53,7 @@ impl<'a, S: Source> Prepared<'a, S> {
     }
 }
 
-impl<S: Source> LabelSource<'_, S> {
+impl<T: Element> LabelSource<'_, T> {
     /// The number of objects.
     ///
     /// ```
@@ -84,7 +84,7 @@ impl<S: Source> LabelSource<'_, S> {
     }
 }
 
-impl<S: Source> Source for LabelSource<'_, S> {
+impl<T: Element> Source for LabelSource<'_, T> {
     type Elem = u32;
 
     fn shape(&self) -> &[usize] {

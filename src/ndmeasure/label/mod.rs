@@ -317,7 +317,7 @@ impl Label {
         &self,
         exec: &Executor,
         source: &'a S,
-    ) -> Result<Prepared<'a, S>> {
+    ) -> Result<Prepared<'a, S::Elem>> {
         let structure = self.structure(source.ndim())?;
         let chunks = match &self.chunks {
             Some(c) => c.clone(),
