@@ -556,31 +556,28 @@ fn write_case(path: &Path, dtype: DataType, shape: &[usize], options: &WriteOpti
     });
 }
 
-/// Regenerates fixtures/tiff/written/ (then run check_written.py):
-/// `cargo test --release --test suite tiff_io::regenerate_written -- --ignored`.
-#[test]
-#[ignore]
-fn regenerate_written_fixtures() {
-    let dir = fixture("written");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, dtype, shape, options) in written_cases() {
-        let options = WriteOptions {
-            overwrite: true,
-            ..options
-        };
-        write_case(&dir.join(name), dtype, &shape, &options);
-    }
-}
-
+/// The files tesserae writes equal, byte for byte, the committed ones that
+/// tifffile checked (`fixtures/tiff/check_written.py`). With
+/// `TESSERAE_BLESS=1` the test rewrites the committed files instead; run the
+/// check script after that.
 #[test]
 fn sink_output_matches_the_files_tifffile_checked() {
+    let bless = std::env::var_os("TESSERAE_BLESS").is_some();
     let dir = tempfile::tempdir().unwrap();
+    let committed_dir = fixture("written");
     for (name, dtype, shape, options) in written_cases() {
         let path = dir.path().join(name);
         write_case(&path, dtype, &shape, &options);
         let written = std::fs::read(&path).unwrap();
-        let committed = std::fs::read(fixture("written").join(name)).unwrap();
-        assert!(written == committed, "{name} differs from the checked file");
+        let committed = committed_dir.join(name);
+        if bless {
+            std::fs::create_dir_all(&committed_dir).unwrap();
+            std::fs::write(&committed, &written).unwrap();
+        }
+        assert!(
+            written == std::fs::read(&committed).unwrap(),
+            "{name} differs from the checked file"
+        );
         with_dtype!(dtype, T => assert_eq!(read_all::<T>(&path), formula_array::<T>(&shape)));
     }
     let report = std::fs::read_to_string(fixture("check_written.txt")).unwrap();
@@ -847,52 +844,6 @@ fn disk_full_is_an_error_not_a_panic() {
     assert!(!path.exists());
 }
 
-/// Read throughput on a large stack (not committed): set TESSERAE_TIFF_BENCH to
-/// a TIFF path and run
-/// `cargo test --release --test suite tiff_io::measure_read -- --ignored --nocapture`.
-/// Reads every native chunk (serially, then in parallel) and prints MB/s.
-#[test]
-#[ignore]
-fn measure_read_throughput() {
-    use rayon::prelude::*;
-    let Ok(path) = std::env::var("TESSERAE_TIFF_BENCH") else {
-        return;
-    };
-    let path = PathBuf::from(path);
-    let info = probe(&path).unwrap();
-    with_dtype!(info.dtype, T => {
-        let t = std::time::Instant::now();
-        let source = TiffSource::<T>::open(&path).unwrap();
-        println!("open (walks every page directory): {:.4} s", t.elapsed().as_secs_f64());
-        let bytes = (source.shape().iter().product::<usize>() * info.dtype.size()) as f64;
-        for chunk in [source.chunk_shape().to_vec(), {
-            let mut c = source.shape().to_vec();
-            c[0] = 8.min(c[0]);
-            c
-        }] {
-            let grid = tesserae::ChunkGrid::new(source.shape(), &chunk).unwrap();
-            let t = std::time::Instant::now();
-            let mut sum = 0usize;
-            for i in 0..grid.num_chunks() {
-                sum += source.read(&grid.chunk_region(&grid.chunk_index(i))).unwrap().len();
-            }
-            let serial = t.elapsed().as_secs_f64();
-            let t = std::time::Instant::now();
-            let total: usize = (0..grid.num_chunks())
-                .into_par_iter()
-                .map(|i| source.read(&grid.chunk_region(&grid.chunk_index(i))).unwrap().len())
-                .sum();
-            let parallel = t.elapsed().as_secs_f64();
-            assert_eq!(sum, total);
-            println!(
-                "chunks {chunk:?}: serial {serial:.3} s ({:.0} MB/s), parallel {parallel:.3} s ({:.0} MB/s)",
-                bytes / serial / 1e6,
-                bytes / parallel / 1e6
-            );
-        }
-    });
-}
-
 /// Every byte of several small fixtures corrupted in turn: each open and read
 /// gives data or a typed error, never a panic.
 #[test]
@@ -922,51 +873,6 @@ fn every_corrupted_byte_is_handled() {
                 });
             }
         }
-    }
-}
-
-/// Write throughput: set TESSERAE_TIFF_BENCH_OUT to an output path and run
-/// `cargo test --release --test suite tiff_io::measure_write -- --ignored --nocapture`.
-/// Writes a 256 x 1024 x 1024 u16 stack in the sink's preferred slabs, in parallel.
-#[test]
-#[ignore]
-fn measure_write_throughput() {
-    use rayon::prelude::*;
-    let Ok(path) = std::env::var("TESSERAE_TIFF_BENCH_OUT") else {
-        return;
-    };
-    let path = PathBuf::from(path);
-    let shape = [256, 1024, 1024];
-    for compression in [None, Some(Compression::Deflate)] {
-        let options = WriteOptions {
-            overwrite: true,
-            compression,
-            ..Default::default()
-        };
-        let t = std::time::Instant::now();
-        let mut sink = TiffSink::<u16>::create(&path, &shape, &options).unwrap();
-        let grid = tesserae::ChunkGrid::new(&shape, sink.chunk_shape()).unwrap();
-        (0..grid.num_chunks()).into_par_iter().for_each(|i| {
-            let region = grid.chunk_region(&grid.chunk_index(i));
-            let z0 = region.start()[0];
-            let values =
-                (0..region.len()).map(|k| ((z0 * 7 + k / 1024 * 3 + k % 1024) % 65536) as u16);
-            let block = ArrayD::from_shape_vec(IxDyn(region.shape()), values.collect()).unwrap();
-            sink.write(&region, block.view()).unwrap();
-        });
-        let written = t.elapsed().as_secs_f64();
-        sink.commit().unwrap();
-        let secs = t.elapsed().as_secs_f64();
-        println!(
-            "  all regions written after {written:.3} s; commit (fsync + rename) {:.3} s",
-            secs - written
-        );
-        let bytes = (shape.iter().product::<usize>() * 2) as f64;
-        println!(
-            "write {compression:?}: {secs:.3} s ({:.0} MB/s of pixels), file {} bytes",
-            bytes / secs / 1e6,
-            std::fs::metadata(&path).unwrap().len()
-        );
     }
 }
 
