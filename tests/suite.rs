@@ -3,6 +3,7 @@
 //! `cargo test --release --test suite label_vs_scipy` runs one theme.
 
 mod common;
+mod fixture_support;
 mod pipeline_support;
 mod rank_support;
 
@@ -45,6 +46,8 @@ mod rank_chunk_invariance;
 mod rank_cli;
 mod rank_errors;
 mod rank_vs_scipy;
+mod reconstruct_chunk_invariance;
+mod reconstruct_vs_skimage;
 mod regionprops_chunk_invariance;
 mod regionprops_cli;
 mod regionprops_cli_object_image;

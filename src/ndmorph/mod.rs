@@ -6,15 +6,19 @@
 
 mod binary;
 mod distance;
+mod extrema;
 mod feature;
 mod fill_holes;
 mod grey;
+mod reconstruct;
 
 pub use binary::{
     BinaryMorphology, BinaryOp, binary_closing, binary_dilation, binary_erosion, binary_opening,
 };
 pub(crate) use distance::halo;
 pub use distance::{DistanceTransform, distance_transform_edt};
+pub use extrema::{HExtrema, h_maxima, h_minima};
 pub(crate) use feature::{NONE, feature_transform};
 pub use fill_holes::{FillHoles, binary_fill_holes};
 pub use grey::{GreyMorphology, GreyOp};
+pub use reconstruct::{Reconstruction, ReconstructionFloat, ReconstructionMethod, reconstruction};

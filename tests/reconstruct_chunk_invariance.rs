@@ -1,0 +1,124 @@
+//! Morphological reconstruction and h-extrema: chunked equals in memory for
+//! random images, footprints, chunk shapes (1-voxel chunks and chunks that do
+//! not divide the shape included) and cache budgets; in memory equals a
+//! naive reference that dilates (or erodes) under the mask until nothing
+//! changes.
+
+use ndarray::{ArrayD, IxDyn};
+use proptest::prelude::*;
+use tesserae::ndfilters::Footprint;
+use tesserae::ndmeasure::Structure;
+use tesserae::ndmorph::{HExtrema, Reconstruction, ReconstructionMethod};
+use tesserae::{ArraySink, ArraySource, Executor};
+
+/// The footprint of `Structure::connectivity(ndim, connectivity)`.
+fn footprint(ndim: usize, connectivity: usize) -> Footprint {
+    Footprint::from_structure(&Structure::connectivity(ndim, connectivity).unwrap())
+}
+
+/// Geodesic dilation (erosion) of `seed` under (above) `mask` with the
+/// neighbours of a centred symmetric footprint, repeated until stable.
+fn naive(seed: &ArrayD<f64>, mask: &ArrayD<f64>, fp: &ArrayD<bool>, dilate: bool) -> ArrayD<f64> {
+    let shape = seed.shape().to_vec();
+    let centre: Vec<isize> = fp.shape().iter().map(|&n| (n / 2) as isize).collect();
+    let mut current = seed.clone();
+    loop {
+        let next = ArrayD::from_shape_fn(IxDyn(&shape), |p| {
+            let mut best = current[&p];
+            for (q, &on) in fp.indexed_iter() {
+                let neighbour: Option<Vec<usize>> = (0..shape.len())
+                    .map(|k| {
+                        let at = p[k] as isize + q[k] as isize - centre[k];
+                        (0..shape[k] as isize).contains(&at).then_some(at as usize)
+                    })
+                    .collect();
+                if let (true, Some(n)) = (on, neighbour) {
+                    let v = current[IxDyn(&n)];
+                    best = if dilate { best.max(v) } else { best.min(v) };
+                }
+            }
+            if dilate {
+                best.min(mask[&p])
+            } else {
+                best.max(mask[&p])
+            }
+        });
+        if next == current {
+            return current;
+        }
+        current = next;
+    }
+}
+
+/// A random 2-D or 3-D shape with up to 7 voxels per axis, and chunks for it.
+fn shape_and_chunks() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+    prop_oneof![
+        proptest::collection::vec(1usize..8, 2),
+        proptest::collection::vec(1usize..6, 3)
+    ]
+    .prop_flat_map(|shape| {
+        let chunks: Vec<_> = shape.iter().map(|&n| 1..=n).collect();
+        (Just(shape), chunks)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    #[test]
+    fn reconstruction_chunked_equals_whole_and_naive(
+        (shape, chunks) in shape_and_chunks(),
+        values in proptest::collection::vec(0u8..8, 343),
+        drops in proptest::collection::vec(0u8..8, 343),
+        connectivity in 1usize..4,
+        erosion in any::<bool>(),
+        cache in prop_oneof![Just(0usize), Just(1usize << 20)],
+    ) {
+        let n: usize = shape.iter().product();
+        let connectivity = connectivity.min(shape.len());
+        let mask = ArrayD::from_shape_vec(IxDyn(&shape), values[..n].to_vec()).unwrap();
+        let seed: Vec<u8> = values[..n]
+            .iter()
+            .zip(&drops)
+            .map(|(&m, &d)| if erosion { m.saturating_add(d) } else { m.saturating_sub(d) })
+            .collect();
+        let seed = ArrayD::from_shape_vec(IxDyn(&shape), seed).unwrap();
+        let method = if erosion { ReconstructionMethod::Erosion } else { ReconstructionMethod::Dilation };
+        let fp = footprint(shape.len(), connectivity);
+        let op = Reconstruction::new(method).footprint(fp.clone());
+        let whole = op.apply::<u8, u8, f64>(&seed.view(), &mask.view()).unwrap();
+        let reference = naive(
+            &seed.mapv(f64::from),
+            &mask.mapv(f64::from),
+            &Structure::connectivity(shape.len(), connectivity).unwrap().to_array(),
+            !erosion,
+        );
+        prop_assert_eq!(&whole, &reference);
+        let source = ArraySource::new(seed).with_chunks(&chunks).unwrap();
+        let mut sink = ArraySink::<f64>::new(&shape);
+        op.chunks(&chunks)
+            .cache(cache)
+            .run(&Executor::new(), &source, &ArraySource::new(mask), &mut sink)
+            .unwrap();
+        prop_assert_eq!(sink.into_array(), whole);
+    }
+
+    #[test]
+    fn h_extrema_chunked_equals_whole(
+        (shape, chunks) in shape_and_chunks(),
+        values in proptest::collection::vec(0u16..40, 343),
+        h in 1u16..12,
+        minima in any::<bool>(),
+        connectivity in 1usize..4,
+    ) {
+        let n: usize = shape.iter().product();
+        let image = ArrayD::from_shape_vec(IxDyn(&shape), values[..n].to_vec()).unwrap();
+        let fp = footprint(shape.len(), connectivity.min(shape.len()));
+        let h = f64::from(h);
+        let op = if minima { HExtrema::minima(h) } else { HExtrema::maxima(h) }.footprint(fp);
+        let whole = op.apply(&image.view()).unwrap();
+        let source = ArraySource::new(image).with_chunks(&chunks).unwrap();
+        let mut sink = ArraySink::<u8>::new(&shape);
+        op.chunks(&chunks).run(&Executor::new(), &source, &mut sink).unwrap();
+        prop_assert_eq!(sink.into_array(), whole);
+    }
+}

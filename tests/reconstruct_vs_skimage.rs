@@ -1,0 +1,181 @@
+//! Morphological reconstruction, `h_maxima` and `h_minima` equal scikit-image's,
+//! voxel for voxel, in memory and at chunkings that include 1-voxel chunks and
+//! chunks that do not divide the shape. Fixtures:
+//! fixtures/reconstruct/make_fixtures.py.
+
+use ndarray::ArrayD;
+use serde_json::Value;
+use tesserae::ndfilters::Footprint;
+use tesserae::ndmorph::{HExtrema, Reconstruction, ReconstructionFloat};
+use tesserae::{ArraySink, ArraySource, Executor};
+
+use crate::fixture_support::{Raw, fixtures, manifest, read_raw};
+
+fn input<T: Raw>(manifest: &Value, name: &str) -> ArrayD<T> {
+    let shape: Vec<usize> =
+        serde_json::from_value(manifest["inputs"][name]["shape"].clone()).unwrap();
+    read_raw(&fixtures("reconstruct").join(format!("{name}.bin")), &shape)
+}
+
+fn footprint(case: &Value) -> Option<Footprint> {
+    let flags = case["footprint"].as_array()?;
+    let shape: Vec<usize> = serde_json::from_value(case["footprint_shape"].clone()).unwrap();
+    let mask = ArrayD::from_shape_vec(
+        shape.clone(),
+        flags.iter().map(|f| f.as_u64() == Some(1)).collect(),
+    )
+    .unwrap();
+    let mut fp = Footprint::new(mask.view()).unwrap();
+    if let Some(offset) = case["offset"].as_array() {
+        let origin: Vec<isize> = offset
+            .iter()
+            .zip(&shape)
+            .map(|(o, &n)| o.as_i64().unwrap() as isize - (n / 2) as isize)
+            .collect();
+        fp = fp.with_origin(&origin).unwrap();
+    }
+    Some(fp)
+}
+
+/// The chunkings every case runs at: one chunk, 1-voxel chunks, chunks that
+/// do not divide the shape, and thin slabs.
+fn chunkings(shape: &[usize]) -> Vec<Vec<usize>> {
+    let odd: Vec<usize> = shape
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| (n / 3 + k).max(1))
+        .collect();
+    let mut slab = shape.to_vec();
+    slab[0] = 2.min(shape[0]);
+    vec![shape.to_vec(), vec![1; shape.len()], odd, slab]
+}
+
+fn check_reconstruction<T: Raw, M: Raw, F: ReconstructionFloat + Raw>(
+    manifest: &Value,
+    case: &Value,
+) {
+    let name = case["name"].as_str().unwrap();
+    let seed: ArrayD<T> = input(manifest, case["seed"].as_str().unwrap());
+    let mask: ArrayD<M> = input(manifest, case["mask"].as_str().unwrap());
+    let expected: ArrayD<F> = read_raw(
+        &fixtures("reconstruct").join(format!("{name}.bin")),
+        seed.shape(),
+    );
+    let mut op = Reconstruction::new(case["op"].as_str().unwrap().parse().unwrap());
+    if let Some(fp) = footprint(case) {
+        op = op.footprint(fp);
+    }
+    assert_eq!(
+        op.apply::<T, M, F>(&seed.view(), &mask.view()).unwrap(),
+        expected,
+        "{name} in memory"
+    );
+    let exec = Executor::new();
+    for chunks in chunkings(seed.shape()) {
+        let seed = ArraySource::new(seed.clone()).with_chunks(&chunks).unwrap();
+        let mask = ArraySource::new(mask.clone());
+        let mut sink = ArraySink::<F>::new(seed.array().shape());
+        op.clone()
+            .chunks(&chunks)
+            .run(&exec, &seed, &mask, &mut sink)
+            .unwrap();
+        assert_eq!(sink.into_array(), expected, "{name} in chunks {chunks:?}");
+    }
+}
+
+fn check_extrema<T: Raw>(manifest: &Value, case: &Value) {
+    let name = case["name"].as_str().unwrap();
+    let image: ArrayD<T> = input(manifest, case["mask"].as_str().unwrap());
+    let expected: ArrayD<u8> = read_raw(
+        &fixtures("reconstruct").join(format!("{name}.bin")),
+        image.shape(),
+    );
+    let h = case["h"].as_f64().unwrap();
+    let mut op = match case["op"].as_str().unwrap() {
+        "h_maxima" => HExtrema::maxima(h),
+        _ => HExtrema::minima(h),
+    };
+    if let Some(fp) = footprint(case) {
+        op = op.footprint(fp);
+    }
+    assert_eq!(
+        op.apply(&image.view()).unwrap(),
+        expected,
+        "{name} in memory"
+    );
+    let exec = Executor::new();
+    for chunks in chunkings(image.shape()) {
+        let source = ArraySource::new(image.clone())
+            .with_chunks(&chunks)
+            .unwrap();
+        let mut sink = ArraySink::<u8>::new(image.shape());
+        op.clone()
+            .chunks(&chunks)
+            .run(&exec, &source, &mut sink)
+            .unwrap();
+        assert_eq!(sink.into_array(), expected, "{name} in chunks {chunks:?}");
+    }
+}
+
+#[test]
+fn every_case_equals_scikit_image() {
+    let manifest = manifest("reconstruct");
+    let cases = manifest["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 22);
+    let dtype = |name: &Value| {
+        manifest["inputs"][name.as_str().unwrap()]["dtype"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for case in cases {
+        let mask = dtype(&case["mask"]);
+        match case["op"].as_str().unwrap() {
+            "dilation" | "erosion" => match (dtype(&case["seed"]).as_str(), mask.as_str()) {
+                ("uint8", "uint8") => check_reconstruction::<u8, u8, f64>(&manifest, case),
+                ("uint16", "uint16") => check_reconstruction::<u16, u16, f64>(&manifest, case),
+                ("int32", "int16") => check_reconstruction::<i32, i16, f64>(&manifest, case),
+                ("float32", "float32") => check_reconstruction::<f32, f32, f32>(&manifest, case),
+                ("float64", "float64") => check_reconstruction::<f64, f64, f64>(&manifest, case),
+                other => panic!("no dispatch for {other:?}"),
+            },
+            _ => match mask.as_str() {
+                "uint8" => check_extrema::<u8>(&manifest, case),
+                "uint16" => check_extrema::<u16>(&manifest, case),
+                "float32" => check_extrema::<f32>(&manifest, case),
+                "float64" => check_extrema::<f64>(&manifest, case),
+                other => panic!("no dispatch for {other}"),
+            },
+        }
+    }
+}
+
+#[test]
+fn bad_input_is_refused() {
+    let seed = ArrayD::from_elem(vec![3, 3], 5.0f64);
+    let mask = ArrayD::from_elem(vec![3, 3], 4.0f64);
+    assert!(matches!(
+        Reconstruction::dilation().apply::<f64, f64, f64>(&seed.view(), &mask.view()),
+        Err(tesserae::Error::InvalidArgument(_))
+    ));
+    assert!(
+        Reconstruction::erosion()
+            .apply::<f64, f64, f64>(&mask.view(), &seed.view())
+            .is_err()
+    );
+    let other = ArrayD::from_elem(vec![3, 4], 9.0f64);
+    assert!(matches!(
+        Reconstruction::dilation().apply::<f64, f64, f64>(&seed.view(), &other.view()),
+        Err(tesserae::Error::ShapeMismatch { .. })
+    ));
+    let flat = Footprint::size(&[3]).unwrap();
+    assert!(
+        Reconstruction::dilation()
+            .footprint(flat)
+            .apply::<f64, f64, f64>(&mask.view(), &seed.view())
+            .is_err()
+    );
+    for h in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(HExtrema::maxima(h).apply(&seed.view()).is_err(), "h = {h}");
+    }
+}
