@@ -17,7 +17,9 @@
 //! - [`ndfilters`]: after `scipy.ndimage`'s filters, blockwise with halos.
 //! - [`labels`]: label-image operations after scikit-image's (`relabel_sequential`,
 //!   removing objects by size, `clear_border`), chunked.
-//! - [`ndmorph`]: binary and grey morphology, blockwise with halos.
+//! - [`ndmorph`]: binary and grey morphology, blockwise with halos; morphological
+//!   reconstruction and h-extrema, exact at any chunking.
+//! - [`segmentation`]: the seeded watershed, voxel for voxel as scikit-image floods.
 //!
 //! ```
 //! use ndarray::ArrayD;
@@ -41,6 +43,7 @@ pub mod labels;
 pub mod ndfilters;
 pub mod ndmeasure;
 pub mod ndmorph;
+pub mod segmentation;
 
 pub use engine::{
     ArraySink, ArraySource, Block, BoundaryMode, ChunkGrid, DataType, Element, Executor, Progress,

@@ -11,6 +11,8 @@ use tesserae::ndmeasure::Structure;
 use tesserae::ndmorph::{HExtrema, Reconstruction, ReconstructionMethod};
 use tesserae::{ArraySink, ArraySource, Executor};
 
+use crate::common::shape_and_chunks;
+
 /// The footprint of `Structure::connectivity(ndim, connectivity)`.
 fn footprint(ndim: usize, connectivity: usize) -> Footprint {
     Footprint::from_structure(&Structure::connectivity(ndim, connectivity).unwrap())
@@ -50,23 +52,11 @@ fn naive(seed: &ArrayD<f64>, mask: &ArrayD<f64>, fp: &ArrayD<bool>, dilate: bool
     }
 }
 
-/// A random 2-D or 3-D shape with up to 7 voxels per axis, and chunks for it.
-fn shape_and_chunks() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
-    prop_oneof![
-        proptest::collection::vec(1usize..8, 2),
-        proptest::collection::vec(1usize..6, 3)
-    ]
-    .prop_flat_map(|shape| {
-        let chunks: Vec<_> = shape.iter().map(|&n| 1..=n).collect();
-        (Just(shape), chunks)
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
     #[test]
     fn reconstruction_chunked_equals_whole_and_naive(
-        (shape, chunks) in shape_and_chunks(),
+        (shape, chunks) in shape_and_chunks(8, 6),
         values in proptest::collection::vec(0u8..8, 343),
         drops in proptest::collection::vec(0u8..8, 343),
         connectivity in 1usize..4,
@@ -104,7 +94,7 @@ proptest! {
 
     #[test]
     fn h_extrema_chunked_equals_whole(
-        (shape, chunks) in shape_and_chunks(),
+        (shape, chunks) in shape_and_chunks(8, 6),
         values in proptest::collection::vec(0u16..40, 343),
         h in 1u16..12,
         minima in any::<bool>(),

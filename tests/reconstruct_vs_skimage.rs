@@ -9,60 +9,21 @@ use tesserae::ndfilters::Footprint;
 use tesserae::ndmorph::{HExtrema, Reconstruction, ReconstructionFloat};
 use tesserae::{ArraySink, ArraySource, Executor};
 
-use crate::fixture_support::{Raw, fixtures, manifest, read_raw};
-
-fn input<T: Raw>(manifest: &Value, name: &str) -> ArrayD<T> {
-    let shape: Vec<usize> =
-        serde_json::from_value(manifest["inputs"][name]["shape"].clone()).unwrap();
-    read_raw(&fixtures("reconstruct").join(format!("{name}.bin")), &shape)
-}
-
-fn footprint(case: &Value) -> Option<Footprint> {
-    let flags = case["footprint"].as_array()?;
-    let shape: Vec<usize> = serde_json::from_value(case["footprint_shape"].clone()).unwrap();
-    let mask = ArrayD::from_shape_vec(
-        shape.clone(),
-        flags.iter().map(|f| f.as_u64() == Some(1)).collect(),
-    )
-    .unwrap();
-    let mut fp = Footprint::new(mask.view()).unwrap();
-    if let Some(offset) = case["offset"].as_array() {
-        let origin: Vec<isize> = offset
-            .iter()
-            .zip(&shape)
-            .map(|(o, &n)| o.as_i64().unwrap() as isize - (n / 2) as isize)
-            .collect();
-        fp = fp.with_origin(&origin).unwrap();
-    }
-    Some(fp)
-}
-
-/// The chunkings every case runs at: one chunk, 1-voxel chunks, chunks that
-/// do not divide the shape, and thin slabs.
-fn chunkings(shape: &[usize]) -> Vec<Vec<usize>> {
-    let odd: Vec<usize> = shape
-        .iter()
-        .enumerate()
-        .map(|(k, &n)| (n / 3 + k).max(1))
-        .collect();
-    let mut slab = shape.to_vec();
-    slab[0] = 2.min(shape[0]);
-    vec![shape.to_vec(), vec![1; shape.len()], odd, slab]
-}
+use crate::fixture_support::{Raw, case_footprint, chunkings, fixtures, input, manifest, read_raw};
 
 fn check_reconstruction<T: Raw, M: Raw, F: ReconstructionFloat + Raw>(
     manifest: &Value,
     case: &Value,
 ) {
     let name = case["name"].as_str().unwrap();
-    let seed: ArrayD<T> = input(manifest, case["seed"].as_str().unwrap());
-    let mask: ArrayD<M> = input(manifest, case["mask"].as_str().unwrap());
+    let seed: ArrayD<T> = input("reconstruct", manifest, case["seed"].as_str().unwrap());
+    let mask: ArrayD<M> = input("reconstruct", manifest, case["mask"].as_str().unwrap());
     let expected: ArrayD<F> = read_raw(
         &fixtures("reconstruct").join(format!("{name}.bin")),
         seed.shape(),
     );
     let mut op = Reconstruction::new(case["op"].as_str().unwrap().parse().unwrap());
-    if let Some(fp) = footprint(case) {
+    if let Some(fp) = case_footprint(case) {
         op = op.footprint(fp);
     }
     assert_eq!(
@@ -85,7 +46,7 @@ fn check_reconstruction<T: Raw, M: Raw, F: ReconstructionFloat + Raw>(
 
 fn check_extrema<T: Raw>(manifest: &Value, case: &Value) {
     let name = case["name"].as_str().unwrap();
-    let image: ArrayD<T> = input(manifest, case["mask"].as_str().unwrap());
+    let image: ArrayD<T> = input("reconstruct", manifest, case["mask"].as_str().unwrap());
     let expected: ArrayD<u8> = read_raw(
         &fixtures("reconstruct").join(format!("{name}.bin")),
         image.shape(),
@@ -95,7 +56,7 @@ fn check_extrema<T: Raw>(manifest: &Value, case: &Value) {
         "h_maxima" => HExtrema::maxima(h),
         _ => HExtrema::minima(h),
     };
-    if let Some(fp) = footprint(case) {
+    if let Some(fp) = case_footprint(case) {
         op = op.footprint(fp);
     }
     assert_eq!(

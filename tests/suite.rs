@@ -65,4 +65,7 @@ mod threshold_cli;
 mod threshold_local;
 mod threshold_vs_skimage;
 mod tiff_io;
+mod watershed_chunk_invariance;
+mod watershed_cli;
+mod watershed_vs_skimage;
 mod zarr_io;

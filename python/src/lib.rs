@@ -18,7 +18,10 @@ use tesserae::ndfilters::{
 };
 use tesserae::ndmeasure::label::block::{merge_blocks, relabel_block, BlockSummary, LocalLabels};
 use tesserae::ndmeasure::{Bins, Column, Measure, RegionProps, Structure};
-use tesserae::ndmorph::{BinaryMorphology, BinaryOp, FillHoles, GreyMorphology, GreyOp};
+use tesserae::ndmorph::{
+    BinaryMorphology, BinaryOp, FillHoles, GreyMorphology, GreyOp, HExtrema, Reconstruction,
+};
+use tesserae::segmentation::Watershed;
 use tesserae::{ArraySource, BoundaryMode, ChunkGrid, Error, Executor};
 
 /// A crate error as the Python exception scipy raises for it.
@@ -486,6 +489,105 @@ fn grey_morphology<'py>(
     })
 }
 
+/// `skimage.morphology.reconstruction` of float64 (or, for a float32 mask,
+/// float32) `seed` and `mask`, in their type.
+#[pyfunction]
+fn reconstruction<'py>(
+    py: Python<'py>,
+    seed: &Bound<'py, PyAny>,
+    mask: &Bound<'py, PyAny>,
+    method: &str,
+    footprint: PyReadonlyArrayDyn<'py, bool>,
+    origin: Vec<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let op = Reconstruction::new(method.parse().map_err(py_err)?)
+        .footprint(self::footprint(&footprint, &origin)?);
+    if let (Ok(seed), Ok(mask)) = (
+        seed.extract::<PyReadonlyArrayDyn<'_, f32>>(),
+        mask.extract::<PyReadonlyArrayDyn<'_, f32>>(),
+    ) {
+        let (seed, mask) = (seed.as_array(), mask.as_array());
+        let out = py
+            .detach(|| op.apply::<f32, f32, f32>(&seed, &mask))
+            .map_err(py_err)?;
+        return Ok(out.into_pyarray(py).into_any());
+    }
+    let seed = seed.extract::<PyReadonlyArrayDyn<'_, f64>>()?;
+    let mask = mask.extract::<PyReadonlyArrayDyn<'_, f64>>()?;
+    let (seed, mask) = (seed.as_array(), mask.as_array());
+    let out = py
+        .detach(|| op.apply::<f64, f64, f64>(&seed, &mask))
+        .map_err(py_err)?;
+    Ok(out.into_pyarray(py).into_any())
+}
+
+/// `skimage.morphology.h_maxima` (`minima` false) or `h_minima`; uint8.
+#[pyfunction]
+fn h_extrema<'py>(
+    py: Python<'py>,
+    image: &Bound<'py, PyAny>,
+    h: f64,
+    minima: bool,
+    footprint: PyReadonlyArrayDyn<'py, bool>,
+    origin: Vec<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let op = if minima {
+        HExtrema::minima(h)
+    } else {
+        HExtrema::maxima(h)
+    }
+    .footprint(self::footprint(&footprint, &origin)?);
+    dispatch!(image, "h_maxima", |a: T| {
+        let view = a.as_array();
+        let out = py.detach(|| op.apply(&view)).map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    })
+}
+
+/// `skimage.segmentation.watershed` of a float32 or float64 image from
+/// integer markers (any integer type but int8/uint8 widened by the caller),
+/// within an optional uint8 mask; the labels in the markers' type.
+#[pyfunction]
+#[pyo3(signature = (image, markers, mask, footprint, origin, compactness, watershed_line))]
+#[allow(clippy::too_many_arguments)]
+fn watershed<'py>(
+    py: Python<'py>,
+    image: &Bound<'py, PyAny>,
+    markers: &Bound<'py, PyAny>,
+    mask: Option<PyReadonlyArrayDyn<'py, bool>>,
+    footprint: PyReadonlyArrayDyn<'py, bool>,
+    origin: Vec<isize>,
+    compactness: f64,
+    watershed_line: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let op = Watershed::new()
+        .footprint(self::footprint(&footprint, &origin)?)
+        .compactness(compactness)
+        .watershed_line(watershed_line);
+    let mask = mask.as_ref().map(|m| m.as_array());
+    macro_rules! flood {
+        ($image:ident) => {{
+            let image = $image.as_array();
+            let markers = markers;
+            (|| {
+                dispatch!(@each markers, m, L, {
+                    let m = m.as_array();
+                    let out = py
+                        .detach(|| op.apply(&image, &m, mask.as_ref()))
+                        .map_err(py_err)?;
+                    Ok(out.into_pyarray(py).into_any())
+                }; u8, u16, u32, u64, i8, i16, i32, i64);
+                Err(PyTypeError::new_err("markers must hold integers"))
+            })()
+        }};
+    }
+    if let Ok(image) = image.extract::<PyReadonlyArrayDyn<'_, f32>>() {
+        return flood!(image);
+    }
+    let image = image.extract::<PyReadonlyArrayDyn<'_, f64>>()?;
+    flood!(image)
+}
+
 /// Pass 1 of block labeling: `(first_voxel_keys, faces, kept)` of one block
 /// starting at `start` in an array of `shape`. The faces (empty on the
 /// array's border) come in the narrowest of uint8, uint16 and uint32 that
@@ -677,6 +779,9 @@ fn _tesserae(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(binary_morphology, m)?)?;
     m.add_function(wrap_pyfunction!(binary_fill_holes, m)?)?;
     m.add_function(wrap_pyfunction!(grey_morphology, m)?)?;
+    m.add_function(wrap_pyfunction!(reconstruction, m)?)?;
+    m.add_function(wrap_pyfunction!(h_extrema, m)?)?;
+    m.add_function(wrap_pyfunction!(watershed, m)?)?;
     m.add_function(wrap_pyfunction!(label_block_summary, m)?)?;
     m.add_function(wrap_pyfunction!(merge_label_blocks, m)?)?;
     m.add_function(wrap_pyfunction!(relabel_label_block, m)?)?;

@@ -2,7 +2,9 @@
 
 The top-level functions work on numpy arrays in memory and drop in for their
 ``scipy.ndimage`` (labeling, measurements, filters, morphology) and
-``skimage.measure`` (``regionprops_table``) namesakes: same names, arguments,
+``skimage.measure`` (``regionprops_table``), ``skimage.morphology``
+(``reconstruction``, ``h_maxima``, ``h_minima``) and ``skimage.segmentation``
+(``watershed``) namesakes: same names, arguments,
 defaults, return types and exception types. They release the GIL while Rust
 runs. ``tesserae.dask`` has the ``dask_image`` counterparts on dask arrays.
 """
@@ -49,10 +51,14 @@ from ._morph import (
     grey_dilation,
     grey_erosion,
     grey_opening,
+    h_maxima,
+    h_minima,
     morphological_gradient,
     morphological_laplace,
+    reconstruction,
     white_tophat,
 )
+from ._segmentation import watershed
 
 __version__ = "0.1.0"
 

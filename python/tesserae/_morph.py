@@ -8,7 +8,8 @@ from ._common import as_input, binary_structure, no_output, sequence, single_mod
 __all__ = [
     "binary_erosion", "binary_dilation", "binary_opening", "binary_closing", "binary_fill_holes",
     "grey_erosion", "grey_dilation", "grey_opening", "grey_closing", "white_tophat",
-    "black_tophat", "morphological_gradient", "morphological_laplace",
+    "black_tophat", "morphological_gradient", "morphological_laplace", "reconstruction",
+    "h_maxima", "h_minima",
 ]
 
 
@@ -116,3 +117,139 @@ white_tophat = _grey_api("white_tophat")
 black_tophat = _grey_api("black_tophat")
 morphological_gradient = _grey_api("morphological_gradient")
 morphological_laplace = _grey_api("morphological_laplace")
+
+
+def _footprint_and_origin(footprint, offset, ndim, what):
+    """A boolean footprint (default: the 3 x ... x 3 box) and the origin the
+    Rust kernels take for scikit-image's ``offset`` (its centre)."""
+    fp = np.ones((3,) * ndim, bool) if footprint is None else np.asarray(footprint, bool)
+    if fp.ndim != ndim:
+        raise ValueError(f"{what}: the footprint must have the image's number of dimensions")
+    if offset is None:
+        if any(d % 2 == 0 for d in fp.shape):
+            raise ValueError("Footprint dimensions must all be odd")
+        offset = [d // 2 for d in fp.shape]
+    offset = np.asarray(offset, dtype=np.intp)
+    if offset.ndim != 1 or len(offset) != fp.ndim:
+        raise ValueError("Offset and footprint ndims must be equal.")
+    if not all(0 <= o < d for o, d in zip(offset, fp.shape)):
+        raise ValueError("Offset must be included inside footprint")
+    origin = [int(o) - d // 2 for o, d in zip(offset, fp.shape)]
+    return np.ascontiguousarray(fp), origin
+
+
+def reconstruction(seed, mask, method="dilation", footprint=None, offset=None):
+    """skimage.morphology.reconstruction: morphological reconstruction by
+    dilation (or erosion) of ``seed`` under (above) ``mask``.
+
+    Parameters
+    ----------
+    seed : ndarray
+        The image to dilate (erode); at most (at least) ``mask`` everywhere.
+    mask : ndarray
+        The image limiting the reconstruction, of ``seed``'s shape.
+    method : {'dilation', 'erosion'}, optional
+        Which way values spread.
+    footprint : ndarray, optional
+        The neighbourhood (default: the 3 x ... x 3 box).
+    offset : ndarray, optional
+        The coordinates of the footprint's centre (default: its middle).
+
+    Returns
+    -------
+    reconstructed : ndarray
+        float32 for a float16 or float32 mask, float64 otherwise.
+
+    Raises
+    ------
+    ValueError
+        When the seed exceeds the mask (dilation; erosion: falls below it),
+        the method is unknown or the footprint does not fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tesserae
+    >>> mask = np.array([1., 3., 1., 4., 1.])
+    >>> tesserae.reconstruction(np.array([1., 2., 1., 1., 1.]), mask)
+    array([1., 2., 1., 1., 1.])
+    """
+    seed = np.asarray(seed)
+    mask = np.asarray(mask)
+    if seed.shape != mask.shape:
+        raise ValueError(f"seed (shape {seed.shape}) and mask (shape {mask.shape}) differ")
+    dtype = np.float32 if mask.dtype in (np.float16, np.float32) else np.float64
+    fp, origin = _footprint_and_origin(footprint, offset, seed.ndim, "reconstruction")
+    return _tesserae.reconstruction(
+        np.ascontiguousarray(seed, dtype=dtype), np.ascontiguousarray(mask, dtype=dtype),
+        method, fp, origin)
+
+
+def _h_extrema(image, h, footprint, minima):
+    a = as_input(image, "image")
+    fp, origin = _footprint_and_origin(footprint, None, a.ndim, "h_maxima")
+    return _tesserae.h_extrema(np.ascontiguousarray(a), float(h), minima, fp, origin)
+
+
+def h_maxima(image, h, footprint=None):
+    """skimage.morphology.h_maxima: the maxima of ``image`` at least ``h`` high.
+
+    Parameters
+    ----------
+    image : ndarray
+        The image.
+    h : float
+        The minimal height of a maximum (> 0).
+    footprint : ndarray, optional
+        The neighbourhood (default: the 3 x ... x 3 box).
+
+    Returns
+    -------
+    h_max : ndarray of uint8
+        1 on the h-maxima, 0 elsewhere.
+
+    Raises
+    ------
+    ValueError
+        When ``h`` is not a positive finite number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tesserae
+    >>> tesserae.h_maxima(np.array([0, 3, 0, 1, 0, 5, 0], np.uint8), 2)
+    array([0, 1, 0, 0, 0, 1, 0], dtype=uint8)
+    """
+    return _h_extrema(image, h, footprint, False)
+
+
+def h_minima(image, h, footprint=None):
+    """skimage.morphology.h_minima: the minima of ``image`` at least ``h`` deep.
+
+    Parameters
+    ----------
+    image : ndarray
+        The image.
+    h : float
+        The minimal depth of a minimum (> 0).
+    footprint : ndarray, optional
+        The neighbourhood (default: the 3 x ... x 3 box).
+
+    Returns
+    -------
+    h_min : ndarray of uint8
+        1 on the h-minima, 0 elsewhere.
+
+    Raises
+    ------
+    ValueError
+        When ``h`` is not a positive finite number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tesserae
+    >>> tesserae.h_minima(np.array([5, 2, 5, 4, 5, 0, 5], np.uint8), 2)
+    array([0, 1, 0, 0, 0, 1, 0], dtype=uint8)
+    """
+    return _h_extrema(image, h, footprint, True)

@@ -60,3 +60,20 @@ pub fn structure(ndim: usize) -> impl Strategy<Value = Structure> {
         Structure::new(ArrayD::from_shape_vec(vec![3; ndim], flags).unwrap().view()).unwrap()
     })
 }
+
+/// A random 2-D shape of up to `side2 - 1` voxels per axis or 3-D shape of
+/// up to `side3 - 1`, and a chunk shape for it (1-voxel chunks and chunks
+/// that do not divide the shape included).
+pub fn shape_and_chunks(
+    side2: usize,
+    side3: usize,
+) -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+    prop_oneof![
+        proptest::collection::vec(1..side2, 2),
+        proptest::collection::vec(1..side3, 3)
+    ]
+    .prop_flat_map(|shape| {
+        let chunks: Vec<_> = shape.iter().map(|&n| 1..=n).collect();
+        (Just(shape), chunks)
+    })
+}

@@ -49,3 +49,45 @@ pub fn read_raw<T: Raw>(path: &Path, shape: &[usize]) -> ArrayD<T> {
     let values = bytes.chunks_exact(size).map(T::from_le).collect();
     ArrayD::from_shape_vec(shape.to_vec(), values).unwrap()
 }
+
+/// The input array `name` of `fixtures/<group>`, of the shape its manifest gives.
+pub fn input<T: Raw>(group: &str, manifest: &serde_json::Value, name: &str) -> ArrayD<T> {
+    let shape: Vec<usize> =
+        serde_json::from_value(manifest["inputs"][name]["shape"].clone()).unwrap();
+    read_raw(&fixtures(group).join(format!("{name}.bin")), &shape)
+}
+
+/// The footprint a manifest case names (`footprint`: flags in C order,
+/// `footprint_shape`, `offset`: scikit-image's centre or null), if any.
+pub fn case_footprint(case: &serde_json::Value) -> Option<tesserae::ndfilters::Footprint> {
+    let flags = case["footprint"].as_array()?;
+    let shape: Vec<usize> = serde_json::from_value(case["footprint_shape"].clone()).unwrap();
+    let mask = ArrayD::from_shape_vec(
+        shape.clone(),
+        flags.iter().map(|f| f.as_u64() == Some(1)).collect(),
+    )
+    .unwrap();
+    let mut fp = tesserae::ndfilters::Footprint::new(mask.view()).unwrap();
+    if let Some(offset) = case["offset"].as_array() {
+        let origin: Vec<isize> = offset
+            .iter()
+            .zip(&shape)
+            .map(|(o, &n)| o.as_i64().unwrap() as isize - (n / 2) as isize)
+            .collect();
+        fp = fp.with_origin(&origin).unwrap();
+    }
+    Some(fp)
+}
+
+/// The chunkings a fixture case runs at: one chunk, 1-voxel chunks, chunks
+/// that do not divide the shape, and thin slabs.
+pub fn chunkings(shape: &[usize]) -> Vec<Vec<usize>> {
+    let odd: Vec<usize> = shape
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| (n / 3 + k).max(1))
+        .collect();
+    let mut slab = shape.to_vec();
+    slab[0] = 2.min(shape[0]);
+    vec![shape.to_vec(), vec![1; shape.len()], odd, slab]
+}

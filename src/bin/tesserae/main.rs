@@ -21,6 +21,7 @@ mod remove;
 mod stitch;
 mod table;
 mod threshold;
+mod watershed;
 
 use std::process::ExitCode;
 
@@ -76,6 +77,8 @@ enum Command {
     Regionprops(regionprops::Args),
     /// Merge label images made tile by tile (touching tiles, or overlapping tiles matched by IoU).
     Stitch(stitch::Args),
+    /// Seeded watershed from a marker image, voxel for voxel as scikit-image's.
+    Watershed(watershed::Args),
     /// The nuclei workflow in one command: gaussian, threshold, fill holes, remove small, label, regionprops, preview.
     Pipeline(pipeline::Args),
     /// A PNG of an image plane, contrast-stretched, with label outlines or fills.
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Distance(args) => morph::distance(args, &context),
         Command::Regionprops(args) => regionprops::run(args, &context),
         Command::Stitch(args) => stitch::run(args, &context),
+        Command::Watershed(args) => watershed::run(args, &context),
         Command::Pipeline(args) => pipeline::run(args, &context),
         Command::Preview(args) => preview::run(args, &context),
     };

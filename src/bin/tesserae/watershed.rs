@@ -1,0 +1,115 @@
+//! `tesserae watershed IMAGE MARKERS OUTPUT`: the seeded watershed of IMAGE
+//! from the labels of MARKERS, voxel for voxel as scikit-image's
+//! `segmentation.watershed`.
+
+use std::path::{Path, PathBuf};
+
+use tesserae::engine::map_blocks;
+use tesserae::io::{self, WriteOptions};
+use tesserae::ndmeasure::LabelValue;
+use tesserae::segmentation::Watershed;
+use tesserae::{DataType, Element, Error, Executor, Result, Source, with_dtype};
+
+use crate::args;
+use crate::labels::with_label_dtype;
+
+/// Arguments of `tesserae watershed`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The image to flood, lowest values first (TIFF or Zarr), e.g. the negated distance transform.
+    image: PathBuf,
+    /// The markers: a label image of the image's shape (0: no marker; integers >= 0).
+    markers: PathBuf,
+    /// The labels (TIFF or Zarr), in the markers' type.
+    output: PathBuf,
+    /// Only voxels where this image is nonzero are labeled.
+    #[arg(long)]
+    mask: Option<PathBuf>,
+    /// Neighbourhood: 1 = face neighbours (scikit-image's default) … ndim = the full box.
+    #[arg(long, default_value_t = 1)]
+    connectivity: usize,
+    /// Compact watershed: priority grows by this times the distance to the marker.
+    #[arg(long, default_value_t = 0.0)]
+    compactness: f64,
+    /// Leave a line of label 0 between basins.
+    #[arg(long)]
+    watershed_line: bool,
+    /// Chunk shape of the reads and of a Zarr output (default: about 16 MiB per chunk).
+    #[arg(long, value_parser = args::shape)]
+    chunks: Option<args::Shape>,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    overwrite: bool,
+}
+
+pub fn run(args: Args, exec: &Executor) -> Result<()> {
+    let image = io::probe(&args.image)?;
+    if args.connectivity == 0 || args.connectivity > image.shape.len() {
+        return Err(Error::InvalidArgument(format!(
+            "--connectivity must be between 1 and {} for a {}-d image",
+            image.shape.len(),
+            image.shape.len()
+        )));
+    }
+    let markers = io::probe(&args.markers)?;
+    let exact_in_f32 = matches!(
+        image.dtype,
+        DataType::U8 | DataType::I8 | DataType::U16 | DataType::I16 | DataType::F32
+    );
+    with_label_dtype!(markers.dtype, args.markers, L => {
+        if exact_in_f32 {
+            flood::<f32, L>(&args, exec)
+        } else {
+            flood::<f64, L>(&args, exec)
+        }
+    })
+}
+
+/// Opens an image of any type as `V` values.
+fn open_as<V: Element>(path: &Path) -> Result<Box<dyn Source<Elem = V>>> {
+    let info = io::probe(path)?;
+    with_dtype!(info.dtype, T => {
+        let source = io::open::<T>(path)?;
+        Ok(Box::new(map_blocks(source, None, |block, _| {
+            Ok(block.mapv(|v| V::from(v).unwrap_or_else(V::zero)))
+        })?) as Box<dyn Source<Elem = V>>)
+    })
+}
+
+fn flood<V: Element, L: LabelValue>(args: &Args, exec: &Executor) -> Result<()> {
+    let image = open_as::<V>(&args.image)?;
+    let markers = io::open::<L>(&args.markers)?;
+    let mask = match &args.mask {
+        Some(path) => {
+            let info = io::probe(path)?;
+            Some(with_dtype!(info.dtype, T => {
+                let source = io::open::<T>(path)?;
+                Box::new(map_blocks(source, None, |block, _| {
+                    Ok(block.mapv(|v| u8::from(v.as_f64() != 0.0)))
+                })?) as Box<dyn Source<Elem = u8>>
+            }))
+        }
+        None => None,
+    };
+    let chunks = args::chunks_for(&*markers, args.chunks.as_ref(), exec)?;
+    let options = WriteOptions {
+        overwrite: args.overwrite,
+        voxel_size: image.voxel_size(),
+        ..WriteOptions::default()
+    };
+    let shape = image.shape().to_vec();
+    if markers.shape() != shape.as_slice() {
+        return Err(Error::InvalidArgument(format!(
+            "the markers have shape {:?} but the image has {shape:?}",
+            markers.shape()
+        )));
+    }
+    let mut sink = io::create::<L>(&args.output, &shape, &chunks, &options)?;
+    Watershed::new()
+        .connectivity(args.connectivity)
+        .compactness(args.compactness)
+        .watershed_line(args.watershed_line)
+        .run(exec, &*image, &*markers, mask.as_deref(), &mut *sink)?;
+    crate::progress::wrote(&args.output, &shape, L::DTYPE, &chunks);
+    Ok(())
+}
