@@ -100,3 +100,19 @@ def test_h_extrema(dtype):
         np.testing.assert_array_equal(tesserae.h_minima(image, h), skmorph.h_minima(image, h))
     with pytest.raises(ValueError):
         tesserae.h_maxima(image, 0)
+
+
+def test_dask_watershed_equals_scikit_image():
+    import dask.array as da
+
+    import tesserae.dask.segmentation as tds
+
+    mask, distance, markers = touching((60, 70), 4)
+    expected = skseg.watershed(-distance, markers, mask=mask, connectivity=2)
+    lazy = tds.watershed(da.from_array(-distance, chunks=(17, 23)),
+                         da.from_array(markers, chunks=(31, 9)), connectivity=2,
+                         mask=da.from_array(mask, chunks=7))
+    assert lazy.chunks == da.from_array(distance, chunks=(17, 23)).chunks
+    np.testing.assert_array_equal(lazy.compute(), expected)
+    with pytest.raises(ValueError):
+        tds.watershed(da.zeros((4, 5)), da.zeros((4, 4), dtype=int))

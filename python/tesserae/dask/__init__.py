@@ -9,6 +9,6 @@ task, then one relabel task per block: the result equals
 number of blocks only.
 """
 
-from . import ndfilters, ndmeasure, ndmorph
+from . import ndfilters, ndmeasure, ndmorph, segmentation
 
-__all__ = ["ndfilters", "ndmeasure", "ndmorph"]
+__all__ = ["ndfilters", "ndmeasure", "ndmorph", "segmentation"]
