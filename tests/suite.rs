@@ -47,6 +47,7 @@ mod rank_cli;
 mod rank_errors;
 mod rank_vs_scipy;
 mod reconstruct_chunk_invariance;
+mod reconstruct_cli;
 mod reconstruct_vs_skimage;
 mod regionprops_chunk_invariance;
 mod regionprops_cli;

@@ -12,9 +12,11 @@ mod label;
 mod labels;
 mod measure;
 mod morph;
+mod open;
 mod pipeline;
 mod preview;
 mod progress;
+mod reconstruct;
 mod regionprops;
 mod relabel;
 mod remove;
@@ -77,6 +79,10 @@ enum Command {
     Regionprops(regionprops::Args),
     /// Merge label images made tile by tile (touching tiles, or overlapping tiles matched by IoU).
     Stitch(stitch::Args),
+    /// Morphological reconstruction by dilation or erosion (scikit-image's), exact at any chunking.
+    Reconstruct(reconstruct::Args),
+    /// Seeds for a watershed: h-maxima or h-minima (scikit-image's), exact at any chunking.
+    Seeds(reconstruct::SeedArgs),
     /// Seeded watershed from a marker image, voxel for voxel as scikit-image's.
     Watershed(watershed::Args),
     /// The nuclei workflow in one command: gaussian, threshold, fill holes, remove small, label, regionprops, preview.
@@ -112,6 +118,8 @@ fn main() -> ExitCode {
         Command::Distance(args) => morph::distance(args, &context),
         Command::Regionprops(args) => regionprops::run(args, &context),
         Command::Stitch(args) => stitch::run(args, &context),
+        Command::Reconstruct(args) => reconstruct::run(args, &context),
+        Command::Seeds(args) => reconstruct::seeds(args, &context),
         Command::Watershed(args) => watershed::run(args, &context),
         Command::Pipeline(args) => pipeline::run(args, &context),
         Command::Preview(args) => preview::run(args, &context),

@@ -2,16 +2,16 @@
 //! from the labels of MARKERS, voxel for voxel as scikit-image's
 //! `segmentation.watershed`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use tesserae::engine::map_blocks;
 use tesserae::io::{self, WriteOptions};
 use tesserae::ndmeasure::LabelValue;
 use tesserae::segmentation::Watershed;
-use tesserae::{DataType, Element, Error, Executor, Result, Source, with_dtype};
+use tesserae::{DataType, Element, Error, Executor, Result, Source};
 
 use crate::args;
 use crate::labels::with_label_dtype;
+use crate::open::{open_as, open_mask};
 
 /// Arguments of `tesserae watershed`.
 #[derive(clap::Args)]
@@ -65,32 +65,10 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
     })
 }
 
-/// Opens an image of any type as `V` values.
-fn open_as<V: Element>(path: &Path) -> Result<Box<dyn Source<Elem = V>>> {
-    let info = io::probe(path)?;
-    with_dtype!(info.dtype, T => {
-        let source = io::open::<T>(path)?;
-        Ok(Box::new(map_blocks(source, None, |block, _| {
-            Ok(block.mapv(|v| V::from(v).unwrap_or_else(V::zero)))
-        })?) as Box<dyn Source<Elem = V>>)
-    })
-}
-
 fn flood<V: Element, L: LabelValue>(args: &Args, exec: &Executor) -> Result<()> {
     let image = open_as::<V>(&args.image)?;
     let markers = io::open::<L>(&args.markers)?;
-    let mask = match &args.mask {
-        Some(path) => {
-            let info = io::probe(path)?;
-            Some(with_dtype!(info.dtype, T => {
-                let source = io::open::<T>(path)?;
-                Box::new(map_blocks(source, None, |block, _| {
-                    Ok(block.mapv(|v| u8::from(v.as_f64() != 0.0)))
-                })?) as Box<dyn Source<Elem = u8>>
-            }))
-        }
-        None => None,
-    };
+    let mask = args.mask.as_deref().map(open_mask).transpose()?;
     let chunks = args::chunks_for(&*markers, args.chunks.as_ref(), exec)?;
     let options = WriteOptions {
         overwrite: args.overwrite,
