@@ -2,35 +2,14 @@
 //! scikit-image's results (the fixtures of tests/reconstruct_vs_skimage.rs)
 //! from TIFF and Zarr, and refuse bad input with exit 2 and no output.
 
-use std::path::Path;
-
-use assert_cmd::Command;
 use ndarray::ArrayD;
 use predicates::prelude::*;
 use serde_json::Value;
-use tesserae::io::{self, WriteOptions};
-use tesserae::{Element, Region, Sink, Source};
+use tesserae::io;
 
-use crate::fixture_support::{Raw, fixtures, input, manifest, read_raw};
-
-fn tesserae() -> Command {
-    let mut cmd = Command::cargo_bin("tesserae").expect("binary builds");
-    cmd.arg("--quiet");
-    cmd
-}
-
-fn write<T: Element>(path: &Path, array: &ArrayD<T>) {
-    let chunks: Vec<usize> = array.shape().iter().map(|&n| n.div_ceil(3)).collect();
-    let mut sink = io::create::<T>(path, array.shape(), &chunks, &WriteOptions::default()).unwrap();
-    sink.write(&Region::full(array.shape()), array.view())
-        .unwrap();
-    sink.commit().unwrap();
-}
-
-fn read<T: Element>(path: &Path) -> ArrayD<T> {
-    let source = io::open::<T>(path).unwrap();
-    source.read(&Region::full(source.shape())).unwrap()
-}
+use crate::fixture_support::{
+    Raw, fixtures, input, manifest, read_array, read_raw, tesserae, write_array,
+};
 
 fn case<'a>(manifest: &'a Value, name: &str) -> &'a Value {
     manifest["cases"]
@@ -63,16 +42,16 @@ fn reconstruct_writes_scikit_images_result() {
         let (seed, mask) = (c["seed"].as_str().unwrap(), c["mask"].as_str().unwrap());
         match manifest["inputs"][mask]["dtype"].as_str().unwrap() {
             "uint8" => {
-                write::<u8>(&path("seed"), &input("reconstruct", &manifest, seed));
-                write::<u8>(&path("mask"), &input("reconstruct", &manifest, mask));
+                write_array::<u8>(&path("seed"), &input("reconstruct", &manifest, seed));
+                write_array::<u8>(&path("mask"), &input("reconstruct", &manifest, mask));
             }
             "uint16" => {
-                write::<u16>(&path("seed"), &input("reconstruct", &manifest, seed));
-                write::<u16>(&path("mask"), &input("reconstruct", &manifest, mask));
+                write_array::<u16>(&path("seed"), &input("reconstruct", &manifest, seed));
+                write_array::<u16>(&path("mask"), &input("reconstruct", &manifest, mask));
             }
             _ => {
-                write::<f32>(&path("seed"), &input("reconstruct", &manifest, seed));
-                write::<f32>(&path("mask"), &input("reconstruct", &manifest, mask));
+                write_array::<f32>(&path("seed"), &input("reconstruct", &manifest, seed));
+                write_array::<f32>(&path("mask"), &input("reconstruct", &manifest, mask));
             }
         }
         tesserae()
@@ -83,10 +62,13 @@ fn reconstruct_writes_scikit_images_result() {
             .success();
         let shape = io::probe(&path("mask")).unwrap().shape;
         if name == "dil2_f32" {
-            assert_eq!(read::<f32>(&path("out")), expected::<f32>(name, &shape));
+            assert_eq!(
+                read_array::<f32>(&path("out")),
+                expected::<f32>(name, &shape)
+            );
         } else {
             assert_eq!(
-                read::<f64>(&path("out")),
+                read_array::<f64>(&path("out")),
                 expected::<f64>(name, &shape),
                 "{name}"
             );
@@ -99,9 +81,9 @@ fn seeds_write_scikit_images_extrema() {
     let manifest = manifest("reconstruct");
     let dir = tempfile::tempdir().unwrap();
     let image: ArrayD<f32> = input("reconstruct", &manifest, "img2_f32");
-    write(&dir.path().join("f32.tif"), &image);
+    write_array(&dir.path().join("f32.tif"), &image);
     let image: ArrayD<u16> = input("reconstruct", &manifest, "img3_u16");
-    write(&dir.path().join("u16.zarr"), &image);
+    write_array(&dir.path().join("u16.zarr"), &image);
     for (name, kind, file, extra) in [
         ("hmax2_f32", "h-maxima", "f32.tif", vec!["--h", "0.5"]),
         (
@@ -119,7 +101,7 @@ fn seeds_write_scikit_images_extrema() {
             .args(&extra)
             .assert()
             .success();
-        let found = read::<u8>(&out);
+        let found = read_array::<u8>(&out);
         assert_eq!(found, expected::<u8>(name, found.shape()), "{name}");
     }
 }
@@ -128,9 +110,9 @@ fn seeds_write_scikit_images_extrema() {
 fn bad_input_is_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(format!("{name}.tif"));
-    write(&path("low"), &ArrayD::from_elem(vec![4, 5], 1u8));
-    write(&path("high"), &ArrayD::from_elem(vec![4, 5], 9u8));
-    write(&path("small"), &ArrayD::from_elem(vec![4, 4], 9u8));
+    write_array(&path("low"), &ArrayD::from_elem(vec![4, 5], 1u8));
+    write_array(&path("high"), &ArrayD::from_elem(vec![4, 5], 9u8));
+    write_array(&path("small"), &ArrayD::from_elem(vec![4, 4], 9u8));
     for args in [["high", "low", "out"], ["low", "small", "out"]] {
         tesserae()
             .arg("reconstruct")

@@ -2,34 +2,10 @@
 //! tests/watershed_vs_skimage.rs) from TIFF and Zarr inputs, keeps the
 //! markers' type, and refuses bad input with one line, exit 2 and no output.
 
-use std::path::Path;
-
-use assert_cmd::Command;
 use ndarray::ArrayD;
 use predicates::prelude::*;
-use tesserae::io::{self, WriteOptions};
-use tesserae::{Element, Region, Sink, Source};
 
-use crate::fixture_support::{Raw, fixtures, read_raw};
-
-fn tesserae() -> Command {
-    let mut cmd = Command::cargo_bin("tesserae").expect("binary builds");
-    cmd.arg("--quiet");
-    cmd
-}
-
-fn write<T: Element>(path: &Path, array: &ArrayD<T>) {
-    let chunks: Vec<usize> = array.shape().iter().map(|&n| n.div_ceil(2)).collect();
-    let mut sink = io::create::<T>(path, array.shape(), &chunks, &WriteOptions::default()).unwrap();
-    sink.write(&Region::full(array.shape()), array.view())
-        .unwrap();
-    sink.commit().unwrap();
-}
-
-fn read<T: Element>(path: &Path) -> ArrayD<T> {
-    let source = io::open::<T>(path).unwrap();
-    source.read(&Region::full(source.shape())).unwrap()
-}
+use crate::fixture_support::{Raw, fixtures, read_array, read_raw, tesserae, write_array};
 
 fn fixture<T: Raw>(name: &str, shape: &[usize]) -> ArrayD<T> {
     read_raw(&fixtures("watershed").join(format!("{name}.bin")), shape)
@@ -53,9 +29,9 @@ fn watershed_writes_scikit_images_labels() {
     ] {
         let path = |name: &str| dir.path().join(format!("{name}.{ext}"));
         if !path("image").exists() {
-            write(&path("image"), &image);
-            write(&path("markers"), &markers);
-            write(&path("mask"), &mask);
+            write_array(&path("image"), &image);
+            write_array(&path("markers"), &markers);
+            write_array(&path("mask"), &mask);
         }
         tesserae()
             .arg("watershed")
@@ -66,7 +42,7 @@ fn watershed_writes_scikit_images_labels() {
             .assert()
             .success();
         assert_eq!(
-            read::<u32>(&path(case)),
+            read_array::<u32>(&path(case)),
             fixture::<u32>(case, &shape),
             "{case}"
         );
@@ -78,13 +54,13 @@ fn bad_input_is_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(format!("{name}.tif"));
     let mut image = ArrayD::from_elem(vec![5, 6], 1.0f32);
-    write(&path("image"), &image);
-    write(&path("markers"), &ArrayD::from_elem(vec![5, 6], 1u16));
-    write(&path("small"), &ArrayD::from_elem(vec![5, 5], 1u16));
-    write(&path("negative"), &ArrayD::from_elem(vec![5, 6], -1i16));
-    write(&path("float"), &ArrayD::from_elem(vec![5, 6], 1.0f32));
+    write_array(&path("image"), &image);
+    write_array(&path("markers"), &ArrayD::from_elem(vec![5, 6], 1u16));
+    write_array(&path("small"), &ArrayD::from_elem(vec![5, 5], 1u16));
+    write_array(&path("negative"), &ArrayD::from_elem(vec![5, 6], -1i16));
+    write_array(&path("float"), &ArrayD::from_elem(vec![5, 6], 1.0f32));
     image[[2, 2]] = f32::NAN;
-    write(&path("nan"), &image);
+    write_array(&path("nan"), &image);
     for (args, message) in [
         (["image", "small", "out"], "shape"),
         (["image", "negative", "out"], "negative"),

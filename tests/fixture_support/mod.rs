@@ -91,3 +91,31 @@ pub fn chunkings(shape: &[usize]) -> Vec<Vec<usize>> {
     slab[0] = 2.min(shape[0]);
     vec![shape.to_vec(), vec![1; shape.len()], odd, slab]
 }
+
+/// The `tesserae` binary, quiet.
+pub fn tesserae() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("tesserae").expect("binary builds");
+    cmd.arg("--quiet");
+    cmd
+}
+
+/// Writes `array` to a TIFF or Zarr file, in chunks of about a third of
+/// every axis.
+pub fn write_array<T: Element>(path: &Path, array: &ArrayD<T>) {
+    use tesserae::Sink;
+    let chunks: Vec<usize> = array.shape().iter().map(|&n| n.div_ceil(3)).collect();
+    let options = tesserae::io::WriteOptions::default();
+    let mut sink = tesserae::io::create::<T>(path, array.shape(), &chunks, &options).unwrap();
+    sink.write(&tesserae::Region::full(array.shape()), array.view())
+        .unwrap();
+    sink.commit().unwrap();
+}
+
+/// Reads a whole TIFF or Zarr file.
+pub fn read_array<T: Element>(path: &Path) -> ArrayD<T> {
+    use tesserae::Source;
+    let source = tesserae::io::open::<T>(path).unwrap();
+    source
+        .read(&tesserae::Region::full(source.shape()))
+        .unwrap()
+}
