@@ -348,12 +348,12 @@ impl Layout {
     }
 }
 
-/// Copies every chunk of `source` into a padded buffer through `cast`.
-fn read_padded<S: Element, U: Copy + Default>(
+/// Reads every chunk of `source` and calls `row(first, values)` for each of
+/// its rows: the buffer index of the row's first voxel and the row's values.
+fn read_rows<S: Element>(
     layout: &Layout,
     source: &dyn Source<Elem = S>,
-    mut cast: impl FnMut(S) -> Result<U>,
-    buffer: &mut [U],
+    mut row: impl FnMut(usize, &[S]) -> Result<()>,
 ) -> Result<()> {
     let grid = source.grid();
     for index in grid.indices() {
@@ -369,17 +369,8 @@ fn read_padded<S: Element, U: Copy + Default>(
         let values = data.as_slice().unwrap_or_default();
         let mut result = Ok(());
         layout.rows(&region, |first, n, r| {
-            for (slot, &v) in buffer[first..first + n]
-                .iter_mut()
-                .zip(&values[r * n..(r + 1) * n])
-            {
-                match cast(v) {
-                    Ok(u) => *slot = u,
-                    Err(e) => {
-                        result = Err(e);
-                        return;
-                    }
-                }
+            if result.is_ok() {
+                result = row(first, &values[r * n..(r + 1) * n]);
             }
         });
         result?;
@@ -417,21 +408,18 @@ fn read_image<T: Element, V: Level>(
     image: &dyn Source<Elem = T>,
 ) -> Result<Vec<V>> {
     let mut levels = vec![V::default(); layout.len];
-    read_padded(
-        layout,
-        image,
-        |v: T| {
+    read_rows(layout, image, |first, values| {
+        for (slot, &v) in levels[first..].iter_mut().zip(values) {
             let v = v.as_f64();
             if v.is_nan() {
-                Err(Error::InvalidArgument(
+                return Err(Error::InvalidArgument(
                     "the watershed image holds NaN; replace it first".into(),
-                ))
-            } else {
-                Ok(V::from_f64(v))
+                ));
             }
-        },
-        &mut levels,
-    )?;
+            *slot = V::from_f64(v);
+        }
+        Ok(())
+    })?;
     Ok(levels)
 }
 
@@ -446,28 +434,34 @@ fn read_markers<L: LabelValue>(
 ) -> Result<Markers<L>> {
     let mut inside = vec![0u8; layout.len];
     match mask {
-        Some(m) => read_padded(layout, m, |v| Ok(u8::from(v != 0)), &mut inside)?,
+        Some(m) => read_rows(layout, m, |first, values| {
+            for (slot, &v) in inside[first..].iter_mut().zip(values) {
+                *slot = u8::from(v != 0);
+            }
+            Ok(())
+        })?,
         None => layout.rows(&Region::full(&layout.shape), |first, n, _| {
             inside[first..first + n].fill(1)
         }),
     }
-    let mut values = vec![0u64; layout.len];
-    read_padded(
-        layout,
-        markers,
-        |v: L| {
-            v.to_label().ok_or_else(|| {
+    // The marker voxels inside the mask, kept sparse: markers are usually
+    // far fewer than voxels.
+    let mut found: Vec<(usize, u64)> = Vec::new();
+    read_rows(layout, markers, |first, values| {
+        for (i, &v) in values.iter().enumerate() {
+            if v == L::zero() {
+                continue;
+            }
+            let label = v.to_label().ok_or_else(|| {
                 Error::InvalidArgument(format!("markers must not be negative, found {v}"))
-            })
-        },
-        &mut values,
-    )?;
-    let mut table: Vec<u64> = values
-        .iter()
-        .zip(&inside)
-        .filter(|&(&v, &m)| v != 0 && m != 0)
-        .map(|(&v, _)| v)
-        .collect();
+            })?;
+            if inside[first + i] != 0 {
+                found.push((first + i, label));
+            }
+        }
+        Ok(())
+    })?;
+    let mut table: Vec<u64> = found.iter().map(|&(_, v)| v).collect();
     table.sort_unstable();
     table.dedup();
     if table.len() >= u32::MAX as usize {
@@ -476,14 +470,10 @@ fn read_markers<L: LabelValue>(
             table.len()
         )));
     }
-    let labels: Vec<u32> = values
-        .iter()
-        .zip(&inside)
-        .map(|(&v, &m)| match (v, m) {
-            (0, _) | (_, 0) => 0,
-            _ => table.binary_search(&v).map_or(0, |i| i as u32 + 1),
-        })
-        .collect();
+    let mut labels = vec![0u32; layout.len];
+    for (at, v) in found {
+        labels[at] = table.binary_search(&v).map_or(0, |i| i as u32 + 1);
+    }
     let table = table
         .into_iter()
         .map(|v| {
