@@ -39,6 +39,8 @@ mod labels_cli;
 mod labels_vs_skimage;
 mod measure_chunk_invariance;
 mod measure_vs_scipy;
+mod peaks_chunk_invariance;
+mod peaks_vs_skimage;
 mod pipeline_cli;
 mod pipeline_steps;
 mod preview_render;
