@@ -363,7 +363,7 @@ impl PeakLocalMax {
 ///
 /// ```
 /// use ndarray::array;
-/// let image = array![[0.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0; 4]];
+/// let image = array![[0.0f64, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]];
 /// let peaks = tesserae::segmentation::peak_local_max(&image.into_dyn().view(), 1)?;
 /// assert_eq!(peaks, array![[1, 1]]);
 /// # Ok::<(), tesserae::Error>(())
