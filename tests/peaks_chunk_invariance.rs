@@ -36,11 +36,9 @@ proptest! {
     ) {
         let n: usize = shape.iter().product();
         let image = ArrayD::from_shape_vec(IxDyn(&shape), values[..n].to_vec()).unwrap();
-        // Objects as runs of equal values along the last axis, so that they
-        // have several voxels and touch one another.
-        let labels = ArrayD::from_shape_vec(IxDyn(&shape), objects[..n].to_vec())
-            .unwrap()
-            .mapv(|v| v / 2);
+        // Scattered objects whose bounding boxes overlap: each box holds
+        // voxels of other labels and of the background.
+        let labels = ArrayD::from_shape_vec(IxDyn(&shape), objects[..n].to_vec()).unwrap();
         let mut op = PeakLocalMax::new()
             .min_distance(min_distance)
             .exclude_border(exclude)

@@ -21,11 +21,11 @@
 
 use std::collections::HashMap;
 
-use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewD, IxDyn, Zip};
+use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewD, Axis, IxDyn, Slice, Zip};
 
 use crate::engine::{
     BoundaryMode, ChunkGrid, DataType, Element, Executor, MinMax, Region, Source, ViewSource,
-    default_chunks, map_blocks, min_max,
+    copy_block, default_chunks, map_blocks, min_max,
 };
 use crate::error::{Error, Result};
 use crate::ndfilters::linear::slabs;
@@ -791,13 +791,18 @@ impl Plan {
         threshold: Threshold<T>,
     ) -> Result<Vec<usize>> {
         let inner = map_blocks(labels, Some(chunks), |block, region| {
-            let mut block = block.to_owned();
-            for (index, v) in block.indexed_iter_mut() {
-                let border =
-                    (0..self.shape.len()).any(|k| self.in_border(k, region.start()[k] + index[k]));
-                if border {
-                    *v = L::zero();
-                }
+            let mut block = copy_block(block);
+            for (k, &w) in self.widths.iter().enumerate() {
+                let (start, len) = (region.start()[k], region.shape()[k]);
+                let low = w.saturating_sub(start).min(len);
+                let high = self.shape[k].saturating_sub(w).saturating_sub(start);
+                let high = high.clamp(low, len);
+                block
+                    .slice_axis_mut(Axis(k), Slice::from(..low))
+                    .fill(L::zero());
+                block
+                    .slice_axis_mut(Axis(k), Slice::from(high..))
+                    .fill(L::zero());
             }
             Ok(block)
         })?;
@@ -864,16 +869,17 @@ impl Plan {
             peak
         };
         let strides = strides(&self.shape);
-        let candidates: Vec<(usize, T)> = peak
-            .indexed_iter()
-            .filter(|&(_, &on)| on)
-            .map(|(index, _)| {
-                let global = (0..self.shape.len())
-                    .map(|k| (roi.start()[k] + index[k]) * strides[k])
+        let mut local = vec![0; self.shape.len()];
+        let mut candidates: Vec<(usize, T)> = Vec::new();
+        for (flat, (&on, &v)) in peak.iter().zip(&object).enumerate() {
+            if on {
+                unravel(flat, roi.shape(), &mut local);
+                let global = (0..local.len())
+                    .map(|k| (roi.start()[k] + local[k]) * strides[k])
                     .sum();
-                (global, object[&index])
-            })
-            .collect();
+                candidates.push((global, v));
+            }
+        }
         let chosen = self
             .selection
             .limit(self.per_label)
