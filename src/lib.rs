@@ -19,7 +19,8 @@
 //!   removing objects by size, `clear_border`), chunked.
 //! - [`ndmorph`]: binary and grey morphology, blockwise with halos; morphological
 //!   reconstruction and h-extrema, exact at any chunking.
-//! - [`segmentation`]: the seeded watershed, voxel for voxel as scikit-image floods.
+//! - [`segmentation`]: the seeded watershed, voxel for voxel as scikit-image floods,
+//!   and the peaks that seed it (`peak_local_max`), exact at any chunking.
 //!
 //! ```
 //! use ndarray::ArrayD;

@@ -93,7 +93,7 @@ fn check<T: Raw, L: Raw + LabelValue>(manifest: &Value, case: &Value) {
 fn every_case_equals_scikit_image() {
     let manifest = manifest(GROUP);
     let cases = manifest["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 79);
+    assert_eq!(cases.len(), 83);
     let dtype = |name: &Value| {
         name.as_str().map_or("none".to_string(), |n| {
             manifest["inputs"][n]["dtype"].as_str().unwrap().to_string()

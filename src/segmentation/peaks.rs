@@ -292,6 +292,12 @@ impl PeakLocalMax {
     /// Fails for an empty or 0-d image, labels of another shape, a footprint
     /// of another rank, a negative or misshapen `exclude_border`, or a
     /// `p_norm` below 1 or NaN.
+    ///
+    /// Two departures from scikit-image, both where it has no answer of its
+    /// own: no peak is an array of shape (0, ndim) (scikit-image returns
+    /// (0, 2) with labels, whatever the rank), and `u64` labels are accepted
+    /// (scikit-image refuses to cast them to `int`). 64-bit integer images
+    /// compare with a floating-point threshold in `f64`, as numpy does.
     pub fn run<T: Element, L: LabelValue>(
         &self,
         exec: &Executor,
