@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewD, Axis, IxDyn, Slice, Zip};
 
 use crate::engine::{
-    BoundaryMode, ChunkGrid, DataType, Element, Executor, MinMax, Region, Source, ViewSource,
-    copy_block, default_chunks, map_blocks, min_max,
+    Accumulator, BoundaryMode, ChunkGrid, DataType, Element, Executor, MinMax, Region, Source,
+    ViewSource, copy_block, default_chunks, map_blocks, min_max,
 };
 use crate::error::{Error, Result};
 use crate::ndfilters::linear::slabs;
@@ -645,7 +645,7 @@ struct Scan<T> {
     candidates: Vec<(usize, T)>,
 }
 
-impl<T: Send> crate::engine::Accumulator for Scan<T> {
+impl<T: Send> Accumulator for Scan<T> {
     fn merge(&mut self, other: Self) {
         self.all_maximal &= other.all_maximal;
         self.candidates.extend(other.candidates);
@@ -692,7 +692,7 @@ impl Plan {
                 scan.ok_or_else(|| Error::Failed(format!("no block read for {region}")))
             },
             |mut a, b| {
-                crate::engine::Accumulator::merge(&mut a, b);
+                a.merge(b);
                 a
             },
         )?;
