@@ -1,4 +1,4 @@
-//! `tesserae morph` and `tesserae distance` against the scipy fixtures
+//! `tesserae morph` (propagation included) and `tesserae distance` against the scipy fixtures
 //! (fixtures/morph), chunked through TIFF and Zarr.
 
 use std::path::Path;
@@ -84,6 +84,36 @@ fn fill_holes_equals_scipy() {
             .success();
         assert_eq!(read::<u8>(&output), fixture(case, &shape));
     }
+}
+
+#[test]
+fn propagation_equals_scipy() {
+    let dir = tempfile::tempdir().unwrap();
+    let shape = [14, 16, 18];
+    let (seeds, mask) = (dir.path().join("seeds.tif"), dir.path().join("mask.zarr"));
+    write(&seeds, fixture("seeds3d", &shape));
+    write(&mask, fixture("mask3d", &shape));
+    let output = dir.path().join("propagated.zarr");
+    tesserae()
+        .args(["morph", "propagation"])
+        .arg(&seeds)
+        .arg(&output)
+        .arg("--mask")
+        .arg(&mask)
+        .args([
+            "--connectivity",
+            "2",
+            "--border-value",
+            "1",
+            "--chunks",
+            "4,5,3",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        read::<u8>(&output),
+        fixture("propagation_seeds3d_edge_b1", &shape)
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Binary morphology and hole filling against scipy.ndimage (fixtures/morph,
+//! Binary morphology, propagation and hole filling against scipy.ndimage (fixtures/morph,
 //! made by its committed script), in memory and chunked, 1-voxel chunks and
 //! chunks smaller than the halo included.
 
@@ -8,7 +8,7 @@ use ndarray::ArrayD;
 use serde_json::Value;
 use tesserae::ndfilters::Footprint;
 use tesserae::ndmeasure::Structure;
-use tesserae::ndmorph::{BinaryMorphology, BinaryOp, FillHoles};
+use tesserae::ndmorph::{BinaryMorphology, BinaryOp, BinaryPropagation, FillHoles};
 use tesserae::{ArraySink, ArraySource, Executor, Region, Source};
 
 fn dir() -> &'static Path {
@@ -57,6 +57,65 @@ fn chunkings(shape: &[usize]) -> Vec<Vec<usize>> {
     ]
 }
 
+/// The case's structure with its origin.
+fn footprint(case: &Value) -> Footprint {
+    let fshape: Vec<usize> = numbers(&case["structure_shape"])
+        .iter()
+        .map(|&n| n as usize)
+        .collect();
+    let flags: Vec<bool> = numbers(&case["structure"])
+        .iter()
+        .map(|&v| v != 0)
+        .collect();
+    let origin: Vec<isize> = numbers(&case["origin"])
+        .iter()
+        .map(|&v| v as isize)
+        .collect();
+    Footprint::new(ArrayD::from_shape_vec(fshape, flags).unwrap().view())
+        .unwrap()
+        .with_origin(&origin)
+        .unwrap()
+}
+
+#[test]
+fn propagation_equals_scipy() {
+    let cases = cases("propagation");
+    assert_eq!(cases.len(), 6);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let shape = shape_of(&case);
+        let image = load(case["input"].as_str().unwrap(), &shape);
+        let expected = load(case["expected"].as_str().unwrap(), &shape);
+        let mask = case["mask"].as_str().map(|m| load(m, &shape));
+        let op = BinaryPropagation::new()
+            .structure(footprint(&case))
+            .border_value(case["border_value"].as_i64().unwrap() != 0);
+        assert_eq!(
+            op.apply(&image.view(), mask.as_ref().map(|m| m.view()).as_ref())
+                .unwrap(),
+            expected,
+            "{name}"
+        );
+        for chunks in chunkings(&shape) {
+            let source = ArraySource::new(image.clone())
+                .with_chunks(&chunks)
+                .unwrap();
+            let mask = mask.clone().map(ArraySource::new);
+            let mut sink = ArraySink::<u8>::new(&shape);
+            op.clone()
+                .chunks(&chunks)
+                .run(
+                    &Executor::new(),
+                    &source,
+                    mask.as_ref().map(|m| m as &dyn Source<Elem = u8>),
+                    &mut sink,
+                )
+                .unwrap();
+            assert_eq!(sink.into_array(), expected, "{name} chunks {chunks:?}");
+        }
+    }
+}
+
 #[test]
 fn binary_morphology_equals_scipy() {
     let mut checked = 0;
@@ -66,22 +125,7 @@ fn binary_morphology_equals_scipy() {
             let shape = shape_of(&case);
             let image = load(case["input"].as_str().unwrap(), &shape);
             let expected = load(case["expected"].as_str().unwrap(), &shape);
-            let fshape: Vec<usize> = numbers(&case["structure_shape"])
-                .iter()
-                .map(|&n| n as usize)
-                .collect();
-            let flags: Vec<bool> = numbers(&case["structure"])
-                .iter()
-                .map(|&v| v != 0)
-                .collect();
-            let origin: Vec<isize> = numbers(&case["origin"])
-                .iter()
-                .map(|&v| v as isize)
-                .collect();
-            let footprint = Footprint::new(ArrayD::from_shape_vec(fshape, flags).unwrap().view())
-                .unwrap()
-                .with_origin(&origin)
-                .unwrap();
+            let footprint = footprint(&case);
             let iterations = case["iterations"].as_i64().unwrap().max(0) as usize;
             let morph = BinaryMorphology::new(op)
                 .structure(footprint)

@@ -1,4 +1,5 @@
-//! `tesserae relabel`, `remove-small`, `remove-large` and `clear-border` write
+//! `tesserae relabel`, `remove-small`, `remove-large`, `remove-small-holes` and
+//! `clear-border` write
 //! what the library computes in memory (checked against scikit-image in
 //! tests/labels_vs_skimage.rs), in TIFF and Zarr, and refuse bad input.
 
@@ -8,7 +9,7 @@ use assert_cmd::Command;
 use ndarray::ArrayD;
 use predicates::prelude::*;
 use tesserae::io::{self, WriteOptions};
-use tesserae::labels::{RemoveObjects, clear_border, relabel_sequential};
+use tesserae::labels::{RemoveObjects, RemoveSmallHoles, clear_border, relabel_sequential};
 use tesserae::ndmeasure::Connectivity;
 use tesserae::{Element, Region, Sink, Source};
 
@@ -134,6 +135,36 @@ fn label_operations_write_what_the_library_computes() {
         .connectivity(Connectivity::Full)
         .apply_mask(&mask.view())
         .unwrap();
+    assert_eq!(read::<u8>(&out), expected);
+    // Columns of background (6 voxels each) inside the foreground, and a
+    // background slab of 288 voxels at the border.
+    let holed = ArrayD::from_shape_fn(vec![6, 20, 24], |i| {
+        u8::from(i[1] >= 2 && !(i[1] % 5 == 2 && i[2] % 7 == 3))
+    });
+    let holed_path = dir.path().join("holed.tif");
+    write(&holed_path, &holed);
+    let out = dir.path().join("filled.zarr");
+    tesserae()
+        .args([
+            "remove-small-holes",
+            holed_path.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--max-size",
+            "40",
+            "--chunks",
+            "2,7,5",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9 holes filled"));
+    // The columns at y = 2 open onto the slab: they belong to it and stay.
+    let expected = ArrayD::from_shape_fn(vec![6, 20, 24], |i| {
+        u8::from(i[1] >= 2 && !(i[1] == 2 && i[2] % 7 == 3))
+    });
+    assert_eq!(
+        RemoveSmallHoles::new(40).apply(&holed.view()).unwrap(),
+        expected
+    );
     assert_eq!(read::<u8>(&out), expected);
     let out = dir.path().join("cleared.tif");
     tesserae()

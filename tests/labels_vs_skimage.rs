@@ -4,7 +4,8 @@
 use ndarray::ArrayD;
 use serde_json::Value;
 use tesserae::labels::{
-    ClearBorder, RelabelSequential, RemoveObjects, clear_border, relabel_sequential,
+    ClearBorder, RelabelSequential, RemoveObjects, RemoveSmallHoles, clear_border,
+    relabel_sequential,
 };
 use tesserae::ndmeasure::{Connectivity, LabelValue};
 use tesserae::{ArraySink, ArraySource, Executor};
@@ -148,6 +149,24 @@ fn check_mask(name: &str) {
                 assert_eq!(
                     out, expected,
                     "{name} c{connectivity} {max_size} chunks {chunks:?}"
+                );
+            }
+            let expected: ArrayD<u8> = array(&case, &format!("holes_c{connectivity}_{max_size}"));
+            let fill =
+                RemoveSmallHoles::new(max_size).connectivity(Connectivity::Axes(connectivity));
+            assert_eq!(
+                fill.apply(&input.view()).unwrap(),
+                expected,
+                "{name} c{connectivity} holes {max_size}"
+            );
+            for chunks in chunkings(input.shape()) {
+                let fill = fill.clone().chunks(&chunks);
+                let out = chunked(&input, &chunks, |e, s, k| {
+                    fill.run(e, s, k).unwrap();
+                });
+                assert_eq!(
+                    out, expected,
+                    "{name} c{connectivity} holes {max_size} chunks {chunks:?}"
                 );
             }
         }

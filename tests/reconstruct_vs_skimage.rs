@@ -1,4 +1,5 @@
-//! Morphological reconstruction, `h_maxima` and `h_minima` equal scikit-image's,
+//! Morphological reconstruction, `h_maxima`, `h_minima`, `local_maxima` and
+//! `local_minima` equal scikit-image's,
 //! voxel for voxel, in memory and at chunkings that include 1-voxel chunks and
 //! chunks that do not divide the shape. Fixtures:
 //! fixtures/reconstruct/make_fixtures.py.
@@ -6,7 +7,7 @@
 use ndarray::ArrayD;
 use serde_json::Value;
 use tesserae::ndfilters::Footprint;
-use tesserae::ndmorph::{HExtrema, Reconstruction, ReconstructionFloat};
+use tesserae::ndmorph::{HExtrema, LocalExtrema, Reconstruction, ReconstructionFloat};
 use tesserae::{ArraySink, ArraySource, Executor};
 
 use crate::fixture_support::{Raw, case_footprint, chunkings, fixtures, input, manifest, read_raw};
@@ -78,11 +79,51 @@ fn check_extrema<T: Raw>(manifest: &Value, case: &Value) {
     }
 }
 
+fn check_local<T: Raw>(manifest: &Value, case: &Value) {
+    let name = case["name"].as_str().unwrap();
+    let image: ArrayD<T> = input("reconstruct", manifest, case["mask"].as_str().unwrap());
+    let expected: ArrayD<u8> = read_raw(
+        &fixtures("reconstruct").join(format!("{name}.bin")),
+        image.shape(),
+    );
+    let mut op = match case["op"].as_str().unwrap() {
+        "local_maxima" => LocalExtrema::maxima(),
+        _ => LocalExtrema::minima(),
+    };
+    if let Some(c) = case["connectivity"].as_u64() {
+        op = op.connectivity(c as usize);
+    }
+    if let Some(fp) = case_footprint(case) {
+        op = op.footprint(fp);
+    }
+    op = op.allow_borders(case["allow_borders"].as_bool().unwrap());
+    assert_eq!(
+        op.apply(&image.view()).unwrap(),
+        expected,
+        "{name} in memory"
+    );
+    let exec = Executor::new();
+    for chunks in chunkings(image.shape()) {
+        let source = ArraySource::new(image.clone())
+            .with_chunks(&chunks)
+            .unwrap();
+        for cache in [0, 1 << 20] {
+            let mut sink = ArraySink::<u8>::new(image.shape());
+            op.clone()
+                .chunks(&chunks)
+                .cache(cache)
+                .run(&exec, &source, &mut sink)
+                .unwrap();
+            assert_eq!(sink.into_array(), expected, "{name} in chunks {chunks:?}");
+        }
+    }
+}
+
 #[test]
 fn every_case_equals_scikit_image() {
     let manifest = manifest("reconstruct");
     let cases = manifest["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 22);
+    assert_eq!(cases.len(), 50);
     let dtype = |name: &Value| {
         manifest["inputs"][name.as_str().unwrap()]["dtype"]
             .as_str()
@@ -99,6 +140,14 @@ fn every_case_equals_scikit_image() {
                 ("float32", "float32") => check_reconstruction::<f32, f32, f32>(&manifest, case),
                 ("float64", "float64") => check_reconstruction::<f64, f64, f64>(&manifest, case),
                 other => panic!("no dispatch for {other:?}"),
+            },
+            "local_maxima" | "local_minima" => match mask.as_str() {
+                "uint8" => check_local::<u8>(&manifest, case),
+                "uint16" => check_local::<u16>(&manifest, case),
+                "int16" => check_local::<i16>(&manifest, case),
+                "float32" => check_local::<f32>(&manifest, case),
+                "float64" => check_local::<f64>(&manifest, case),
+                other => panic!("no dispatch for {other}"),
             },
             _ => match mask.as_str() {
                 "uint8" => check_extrema::<u8>(&manifest, case),

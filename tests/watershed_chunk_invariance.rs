@@ -33,14 +33,14 @@ proptest! {
             .compactness(compactness)
             .watershed_line(line);
         let whole = op
-            .apply(&image.view(), &markers.view(), masked.then(|| mask.view()).as_ref())
+            .apply(&image.view(), Some(&markers.view()), masked.then(|| mask.view()).as_ref())
             .unwrap();
         let mask = ArraySource::new(mask.mapv(u8::from)).with_chunks(&chunks).unwrap();
         let mut sink = ArraySink::<u16>::new(&shape).with_chunks(&chunks).unwrap();
         op.run(
             &Executor::new(),
             &ArraySource::new(image).with_chunks(&chunks).unwrap(),
-            &ArraySource::new(markers).with_chunks(&chunks).unwrap(),
+            Some(&ArraySource::new(markers).with_chunks(&chunks).unwrap()),
             masked.then_some(&mask as &dyn Source<Elem = u8>),
             &mut sink,
         )

@@ -50,6 +50,26 @@ fn watershed_writes_scikit_images_labels() {
 }
 
 #[test]
+fn watershed_without_markers_floods_from_the_local_minima() {
+    let dir = tempfile::tempdir().unwrap();
+    let shape = [64, 64];
+    let image: ArrayD<u8> = fixture("edt2_u8", &shape);
+    let mask: ArrayD<u8> = fixture("mask2", &shape);
+    let path = |name: &str| dir.path().join(format!("{name}.zarr"));
+    write_array(&path("image"), &image);
+    write_array(&path("mask"), &mask);
+    tesserae()
+        .arg("watershed")
+        .args([path("image"), path("labels")])
+        .arg("--mask")
+        .arg(path("mask"))
+        .assert()
+        .success();
+    let expected = fixture::<i32>("minima_edt2_mask", &shape).mapv(|v| v as u32);
+    assert_eq!(read_array::<u32>(&path("labels")), expected);
+}
+
+#[test]
 fn bad_input_is_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(format!("{name}.tif"));

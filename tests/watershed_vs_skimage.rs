@@ -26,7 +26,9 @@ fn configured(case: &Value) -> Watershed {
 fn check<T: Raw, L: Raw + LabelValue>(manifest: &Value, case: &Value) {
     let name = case["name"].as_str().unwrap();
     let image: ArrayD<T> = input("watershed", manifest, case["image"].as_str().unwrap());
-    let markers: ArrayD<L> = input("watershed", manifest, case["markers"].as_str().unwrap());
+    let markers: Option<ArrayD<L>> = case["markers"]
+        .as_str()
+        .map(|m| input("watershed", manifest, m));
     let mask: Option<ArrayD<u8>> = case["mask"]
         .as_str()
         .map(|m| input("watershed", manifest, m));
@@ -39,7 +41,7 @@ fn check<T: Raw, L: Raw + LabelValue>(manifest: &Value, case: &Value) {
     assert_eq!(
         op.apply(
             &image.view(),
-            &markers.view(),
+            markers.as_ref().map(|m| m.view()).as_ref(),
             mask_bool.as_ref().map(|m| m.view()).as_ref()
         )
         .unwrap(),
@@ -51,9 +53,9 @@ fn check<T: Raw, L: Raw + LabelValue>(manifest: &Value, case: &Value) {
         let image = ArraySource::new(image.clone())
             .with_chunks(&chunks)
             .unwrap();
-        let markers = ArraySource::new(markers.clone())
-            .with_chunks(&chunks)
-            .unwrap();
+        let markers = markers
+            .clone()
+            .map(|m| ArraySource::new(m).with_chunks(&chunks).unwrap());
         let mask = mask
             .clone()
             .map(|m| ArraySource::new(m).with_chunks(&chunks).unwrap());
@@ -63,7 +65,7 @@ fn check<T: Raw, L: Raw + LabelValue>(manifest: &Value, case: &Value) {
         op.run(
             &exec,
             &image,
-            &markers,
+            markers.as_ref().map(|m| m as &dyn Source<Elem = L>),
             mask.as_ref().map(|m| m as &dyn Source<Elem = u8>),
             &mut sink,
         )
@@ -76,12 +78,14 @@ fn check<T: Raw, L: Raw + LabelValue>(manifest: &Value, case: &Value) {
 fn every_case_equals_scikit_image() {
     let manifest = manifest("watershed");
     let cases = manifest["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 39);
-    let dtype = |name: &Value| {
-        manifest["inputs"][name.as_str().unwrap()]["dtype"]
+    assert_eq!(cases.len(), 44);
+    // Without markers the labels are scikit-image's int32.
+    let dtype = |name: &Value| match name.as_str() {
+        Some(name) => manifest["inputs"][name]["dtype"]
             .as_str()
             .unwrap()
-            .to_string()
+            .to_string(),
+        None => "int32".to_string(),
     };
     for case in cases {
         match (
@@ -89,6 +93,7 @@ fn every_case_equals_scikit_image() {
             dtype(&case["markers"]).as_str(),
         ) {
             ("float32", "uint16") => check::<f32, u16>(&manifest, case),
+            ("float32", "int32") => check::<f32, i32>(&manifest, case),
             ("float64", "uint32") => check::<f64, u32>(&manifest, case),
             ("float64", "uint8") => check::<f64, u8>(&manifest, case),
             ("uint8", "int32") => check::<u8, i32>(&manifest, case),
@@ -107,30 +112,30 @@ fn bad_input_is_refused() {
     let op = Watershed::new();
     let other = ArrayD::from_elem(vec![3, 4], 1i32);
     assert!(matches!(
-        op.apply(&image.view(), &other.view(), None),
+        op.apply(&image.view(), Some(&other.view()), None),
         Err(tesserae::Error::ShapeMismatch { .. })
     ));
     let mask = ArrayD::from_elem(vec![4, 3], true);
     assert!(matches!(
-        op.apply(&image.view(), &markers.view(), Some(&mask.view())),
+        op.apply(&image.view(), Some(&markers.view()), Some(&mask.view())),
         Err(tesserae::Error::ShapeMismatch { .. })
     ));
     let negative = ArrayD::from_elem(vec![3, 3], -2i32);
     assert!(matches!(
-        op.apply(&image.view(), &negative.view(), None),
+        op.apply(&image.view(), Some(&negative.view()), None),
         Err(tesserae::Error::InvalidArgument(_))
     ));
     let mut nan = image.clone();
     nan[[1, 1]] = f64::NAN;
     assert!(matches!(
-        op.apply(&nan.view(), &markers.view(), None),
+        op.apply(&nan.view(), Some(&markers.view()), None),
         Err(tesserae::Error::InvalidArgument(_))
     ));
     for c in [-1.0, f64::NAN, f64::INFINITY] {
         assert!(
             Watershed::new()
                 .compactness(c)
-                .apply(&image.view(), &markers.view(), None)
+                .apply(&image.view(), Some(&markers.view()), None)
                 .is_err(),
             "compactness {c}"
         );
@@ -139,13 +144,13 @@ fn bad_input_is_refused() {
     assert!(
         Watershed::new()
             .footprint(flat)
-            .apply(&image.view(), &markers.view(), None)
+            .apply(&image.view(), Some(&markers.view()), None)
             .is_err()
     );
     assert!(
         Watershed::new()
             .connectivity(0)
-            .apply(&image.view(), &markers.view(), None)
+            .apply(&image.view(), Some(&markers.view()), None)
             .is_err()
     );
 }

@@ -13,15 +13,17 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
+use tesserae::labels::{RemoveObjects, RemoveSmallHoles};
 use tesserae::ndfilters::{
     Footprint, GaussianFilter, Laplace, Prewitt, RankFilter, RankKind, Sobel, UniformFilter,
 };
 use tesserae::ndmeasure::label::block::{merge_blocks, relabel_block, BlockSummary, LocalLabels};
-use tesserae::ndmeasure::{Bins, Column, Measure, RegionProps, Structure};
+use tesserae::ndmeasure::{Bins, Column, Connectivity, Measure, RegionProps, Structure};
 use tesserae::ndmorph::{
-    BinaryMorphology, BinaryOp, FillHoles, GreyMorphology, GreyOp, HExtrema, Reconstruction,
+    BinaryMorphology, BinaryOp, BinaryPropagation, FillHoles, GreyMorphology, GreyOp, HExtrema,
+    LocalExtrema, Reconstruction,
 };
-use tesserae::segmentation::Watershed;
+use tesserae::segmentation::{PeakLocalMax, Watershed};
 use tesserae::{ArraySource, BoundaryMode, ChunkGrid, Error, Executor};
 
 /// A crate error as the Python exception scipy raises for it.
@@ -544,36 +546,185 @@ fn h_extrema<'py>(
     })
 }
 
+/// `skimage.morphology.local_maxima` (`minima` false) or `local_minima`
+/// within a 3 x ... x 3 footprint; uint8.
+#[pyfunction]
+fn local_extrema<'py>(
+    py: Python<'py>,
+    image: &Bound<'py, PyAny>,
+    minima: bool,
+    footprint: PyReadonlyArrayDyn<'py, bool>,
+    allow_borders: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let op = if minima {
+        LocalExtrema::minima()
+    } else {
+        LocalExtrema::maxima()
+    }
+    .footprint(self::footprint(
+        &footprint,
+        &vec![0; footprint.as_array().ndim()],
+    )?)
+    .allow_borders(allow_borders);
+    dispatch!(image, "local_maxima", |a: T| {
+        let view = a.as_array();
+        let out = py.detach(|| op.apply(&view)).map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    })
+}
+
+/// `skimage.morphology.remove_small_objects` with 0.26's `max_size`: on a
+/// label image (`labels`, any integer type) or a uint8 mask whose
+/// components are found at `connectivity`; the input's type.
+#[pyfunction]
+fn remove_small_objects<'py>(
+    py: Python<'py>,
+    ar: &Bound<'py, PyAny>,
+    max_size: u64,
+    connectivity: usize,
+    labels: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let op = RemoveObjects::small(max_size).connectivity(Connectivity::Axes(connectivity));
+    if !labels {
+        let mask = ar.extract::<PyReadonlyArrayDyn<'_, u8>>()?;
+        let view = mask.as_array();
+        let out = py.detach(|| op.apply_mask(&view)).map_err(py_err)?;
+        return Ok(out.into_pyarray(py).into_any());
+    }
+    dispatch!(@each ar, a, T, {
+        let view = a.as_array();
+        let out = py.detach(|| op.apply_labels(&view)).map_err(py_err)?;
+        Ok(out.into_pyarray(py).into_any())
+    }; u8, u16, u32, u64, i8, i16, i32, i64);
+    Err(PyTypeError::new_err(
+        "Only bool or integer image types are supported",
+    ))
+}
+
+/// `skimage.morphology.remove_small_holes` with 0.26's `max_size` on a
+/// uint8 mask; uint8 0/1.
+#[pyfunction]
+fn remove_small_holes<'py>(
+    py: Python<'py>,
+    ar: PyReadonlyArrayDyn<'py, u8>,
+    max_size: u64,
+    connectivity: usize,
+) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
+    let op = RemoveSmallHoles::new(max_size).connectivity(Connectivity::Axes(connectivity));
+    let view = ar.as_array();
+    let out = py.detach(|| op.apply(&view)).map_err(py_err)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// `scipy.ndimage.binary_propagation` of a uint8 input within an optional
+/// uint8 mask; uint8 0/1.
+#[pyfunction]
+fn binary_propagation<'py>(
+    py: Python<'py>,
+    input: PyReadonlyArrayDyn<'py, u8>,
+    mask: Option<PyReadonlyArrayDyn<'py, u8>>,
+    structure: PyReadonlyArrayDyn<'py, bool>,
+    origin: Vec<isize>,
+    border_value: bool,
+) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
+    let op = BinaryPropagation::new()
+        .structure(self::footprint(&structure, &origin)?)
+        .border_value(border_value);
+    let view = input.as_array();
+    let mask = mask.as_ref().map(|m| m.as_array());
+    let out = py
+        .detach(|| op.apply(&view, mask.as_ref()))
+        .map_err(py_err)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// `skimage.feature.peak_local_max`: the peaks' coordinates (int64, N x
+/// ndim) in scikit-image's order; `labels` as int64, `exclude` the border
+/// width per axis, `None` limits for infinity.
+#[pyfunction]
+#[pyo3(signature = (image, labels, min_distance, threshold_abs, threshold_rel, exclude, num_peaks, footprint, num_peaks_per_label, p_norm))]
+#[allow(clippy::too_many_arguments)]
+fn peak_local_max<'py>(
+    py: Python<'py>,
+    image: &Bound<'py, PyAny>,
+    labels: Option<PyReadonlyArrayDyn<'py, i64>>,
+    min_distance: usize,
+    threshold_abs: Option<f64>,
+    threshold_rel: Option<f64>,
+    exclude: Vec<i64>,
+    num_peaks: Option<usize>,
+    footprint: Option<PyReadonlyArrayDyn<'py, bool>>,
+    num_peaks_per_label: Option<usize>,
+    p_norm: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut op = PeakLocalMax::new()
+        .min_distance(min_distance)
+        .exclude_border(exclude)
+        .p_norm(p_norm);
+    if let Some(t) = threshold_abs {
+        op = op.threshold_abs(t);
+    }
+    if let Some(t) = threshold_rel {
+        op = op.threshold_rel(t);
+    }
+    if let Some(n) = num_peaks {
+        op = op.num_peaks(n);
+    }
+    if let Some(n) = num_peaks_per_label {
+        op = op.num_peaks_per_label(n);
+    }
+    if let Some(f) = &footprint {
+        op = op.footprint(Footprint::new(f.as_array()).map_err(py_err)?);
+    }
+    let labels = labels.as_ref().map(|l| l.as_array());
+    dispatch!(image, "peak_local_max", |a: T| {
+        let view = a.as_array();
+        let out = py
+            .detach(|| op.apply(&view, labels.as_ref()))
+            .map_err(py_err)?;
+        Ok(out.mapv(|c| c as i64).into_pyarray(py).into_any())
+    })
+}
+
 /// `skimage.segmentation.watershed` of a float32 or float64 image from
 /// integer markers (any integer type but int8/uint8 widened by the caller),
-/// within an optional uint8 mask; the labels in the markers' type.
+/// within an optional uint8 mask; the labels in the markers' type. Without
+/// markers, from the image's local minima at `connectivity` (labels int32).
 #[pyfunction]
-#[pyo3(signature = (image, markers, mask, footprint, origin, compactness, watershed_line))]
+#[pyo3(signature = (image, markers, mask, footprint, origin, connectivity, compactness, watershed_line))]
 #[allow(clippy::too_many_arguments)]
 fn watershed<'py>(
     py: Python<'py>,
     image: &Bound<'py, PyAny>,
-    markers: &Bound<'py, PyAny>,
+    markers: Option<&Bound<'py, PyAny>>,
     mask: Option<PyReadonlyArrayDyn<'py, bool>>,
     footprint: PyReadonlyArrayDyn<'py, bool>,
     origin: Vec<isize>,
+    connectivity: Option<usize>,
     compactness: f64,
     watershed_line: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let op = Watershed::new()
-        .footprint(self::footprint(&footprint, &origin)?)
-        .compactness(compactness)
-        .watershed_line(watershed_line);
+    let op = match (markers, connectivity) {
+        (None, Some(c)) => Watershed::new().connectivity(c),
+        _ => Watershed::new().footprint(self::footprint(&footprint, &origin)?),
+    }
+    .compactness(compactness)
+    .watershed_line(watershed_line);
     let mask = mask.as_ref().map(|m| m.as_array());
     macro_rules! flood {
         ($image:ident) => {{
             let image = $image.as_array();
-            let markers = markers;
+            let Some(markers) = markers else {
+                let out = py
+                    .detach(|| op.apply::<_, i32>(&image, None, mask.as_ref()))
+                    .map_err(py_err)?;
+                return Ok(out.into_pyarray(py).into_any());
+            };
             (|| {
                 dispatch!(@each markers, m, L, {
                     let m = m.as_array();
                     let out = py
-                        .detach(|| op.apply(&image, &m, mask.as_ref()))
+                        .detach(|| op.apply(&image, Some(&m), mask.as_ref()))
                         .map_err(py_err)?;
                     Ok(out.into_pyarray(py).into_any())
                 }; u8, u16, u32, u64, i8, i16, i32, i64);
@@ -781,6 +932,11 @@ fn _tesserae(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(grey_morphology, m)?)?;
     m.add_function(wrap_pyfunction!(reconstruction, m)?)?;
     m.add_function(wrap_pyfunction!(h_extrema, m)?)?;
+    m.add_function(wrap_pyfunction!(local_extrema, m)?)?;
+    m.add_function(wrap_pyfunction!(remove_small_objects, m)?)?;
+    m.add_function(wrap_pyfunction!(remove_small_holes, m)?)?;
+    m.add_function(wrap_pyfunction!(binary_propagation, m)?)?;
+    m.add_function(wrap_pyfunction!(peak_local_max, m)?)?;
     m.add_function(wrap_pyfunction!(watershed, m)?)?;
     m.add_function(wrap_pyfunction!(label_block_summary, m)?)?;
     m.add_function(wrap_pyfunction!(merge_label_blocks, m)?)?;

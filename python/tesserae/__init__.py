@@ -3,7 +3,9 @@
 The top-level functions work on numpy arrays in memory and drop in for their
 ``scipy.ndimage`` (labeling, measurements, filters, morphology) and
 ``skimage.measure`` (``regionprops_table``), ``skimage.morphology``
-(``reconstruction``, ``h_maxima``, ``h_minima``) and ``skimage.segmentation``
+(``reconstruction``, ``h_maxima``, ``h_minima``, ``local_maxima``,
+``local_minima``, ``remove_small_objects``, ``remove_small_holes``),
+``skimage.feature`` (``peak_local_max``) and ``skimage.segmentation``
 (``watershed``) namesakes: same names, arguments,
 defaults, return types and exception types. They release the GIL while Rust
 runs. ``tesserae.dask`` has the ``dask_image`` counterparts on dask arrays.
@@ -46,6 +48,7 @@ from ._morph import (
     binary_erosion,
     binary_fill_holes,
     binary_opening,
+    binary_propagation,
     black_tophat,
     grey_closing,
     grey_dilation,
@@ -53,12 +56,16 @@ from ._morph import (
     grey_opening,
     h_maxima,
     h_minima,
+    local_maxima,
+    local_minima,
     morphological_gradient,
     morphological_laplace,
     reconstruction,
+    remove_small_holes,
+    remove_small_objects,
     white_tophat,
 )
-from ._segmentation import watershed
+from ._segmentation import peak_local_max, watershed
 
 __version__ = "0.1.0"
 

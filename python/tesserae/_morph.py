@@ -1,5 +1,7 @@
 """Binary and grey morphology on numpy arrays (scipy.ndimage)."""
 
+import warnings
+
 import numpy as np
 
 from . import _tesserae
@@ -9,8 +11,11 @@ __all__ = [
     "binary_erosion", "binary_dilation", "binary_opening", "binary_closing", "binary_fill_holes",
     "grey_erosion", "grey_dilation", "grey_opening", "grey_closing", "white_tophat",
     "black_tophat", "morphological_gradient", "morphological_laplace", "reconstruction",
-    "h_maxima", "h_minima",
+    "h_maxima", "h_minima", "local_maxima", "local_minima", "remove_small_objects",
+    "remove_small_holes", "binary_propagation",
 ]
+
+_DEPRECATED = object()
 
 
 def _binary_structure(structure, ndim):
@@ -77,6 +82,36 @@ def binary_fill_holes(input, structure=None, output=None, origin=0):
     if any(n != 3 for n in s.shape):
         raise NotImplementedError("tesserae: binary_fill_holes needs a 3**ndim structure")
     return _tesserae.binary_fill_holes(np.ascontiguousarray(a), s).view(bool)
+
+
+def binary_propagation(input, structure=None, mask=None, output=None, border_value=0, origin=0):
+    """scipy.ndimage.binary_propagation: ``input`` dilated within ``mask``
+    until nothing changes (voxels outside the mask keep their value).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tesserae
+    >>> seed = np.array([0, 1, 0, 0, 0], bool)
+    >>> tesserae.binary_propagation(seed, mask=np.array([1, 1, 1, 0, 1], bool))
+    array([ True,  True,  True, False, False])
+    """
+    if output is not None:
+        raise NotImplementedError("tesserae: only output=None is supported")
+    if np.any(np.asarray(origin) != 0):
+        raise NotImplementedError("tesserae: only origin=0 is supported")
+    a = as_input(input)
+    if a.dtype != np.uint8:
+        a = (a != 0).view(np.uint8)
+    s = _binary_structure(structure, a.ndim)
+    m = None
+    if mask is not None:
+        m = np.asarray(mask)
+        if m.shape != a.shape:
+            raise RuntimeError("mask and input must have equal sizes")
+        m = np.ascontiguousarray(m != 0).view(np.uint8)
+    return _tesserae.binary_propagation(np.ascontiguousarray(a), m, s, [0] * a.ndim,
+                                        bool(border_value)).view(bool)
 
 
 def _grey(op, input, size, footprint, structure, output, mode, cval, origin):
@@ -253,3 +288,245 @@ def h_minima(image, h, footprint=None):
     array([0, 1, 0, 0, 0, 1, 0], dtype=uint8)
     """
     return _h_extrema(image, h, footprint, True)
+
+
+def _local_extrema(image, footprint, connectivity, indices, allow_borders, minima):
+    a = np.asarray(image)
+    if a.dtype == np.float16:
+        raise TypeError("dtype of `image` is float16 which is not supported, "
+                        "try upcasting to float32")
+    if a.size == 0:
+        return np.nonzero(a) if indices else np.zeros(a.shape, dtype=bool)
+    if footprint is None:
+        fp = binary_structure(a.ndim, a.ndim if connectivity is None else int(connectivity))
+    else:
+        fp = np.asarray(footprint, dtype=bool)
+        if fp.ndim != a.ndim:
+            raise ValueError("number of dimensions in image and footprint do not match")
+        if any(s != 3 for s in fp.shape):
+            raise ValueError("dimension size in footprint is not 3")
+    if not allow_borders and any(s < 3 for s in a.shape):
+        warnings.warn("maxima can't exist for an image with any dimension smaller 3 "
+                      "if borders aren't allowed", stacklevel=3)
+    a = as_input(a, "image")
+    flags = _tesserae.local_extrema(np.ascontiguousarray(a), minima,
+                                    np.ascontiguousarray(fp), bool(allow_borders))
+    flags = flags.view(bool)
+    return np.nonzero(flags) if indices else flags
+
+
+def local_maxima(image, footprint=None, connectivity=None, indices=False, allow_borders=True):
+    """skimage.morphology.local_maxima: the plateaus of ``image`` that no
+    neighbour rises above.
+
+    Parameters
+    ----------
+    image : ndarray
+        The image.
+    footprint : ndarray, optional
+        The neighbourhood, 3 along every axis and symmetric through its centre
+        (default: from ``connectivity``).
+    connectivity : int, optional
+        Neighbours at up to this many orthogonal steps (default: ``image.ndim``,
+        the full box). Ignored when ``footprint`` is given.
+    indices : bool, optional
+        Return the coordinates (a tuple of index arrays) instead of a mask.
+    allow_borders : bool, optional
+        Whether plateaus touching the image border count (default True).
+
+    Returns
+    -------
+    maxima : ndarray of bool or tuple of ndarray
+        True on the maxima, or their indices.
+
+    Raises
+    ------
+    ValueError
+        When the footprint has another rank, is not 3 along every axis, or is
+        not symmetric.
+    TypeError
+        For a float16 image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tesserae
+    >>> tesserae.local_maxima(np.array([2, 2, 1, 4, 4, 4, 0], np.uint8))
+    array([ True,  True, False,  True,  True,  True, False])
+    """
+    return _local_extrema(image, footprint, connectivity, indices, allow_borders, False)
+
+
+def local_minima(image, footprint=None, connectivity=None, indices=False, allow_borders=True):
+    """skimage.morphology.local_minima: the plateaus of ``image`` that no
+    neighbour falls below.
+
+    Parameters
+    ----------
+    image : ndarray
+        The image.
+    footprint : ndarray, optional
+        The neighbourhood, 3 along every axis and symmetric through its centre
+        (default: from ``connectivity``).
+    connectivity : int, optional
+        Neighbours at up to this many orthogonal steps (default: ``image.ndim``,
+        the full box). Ignored when ``footprint`` is given.
+    indices : bool, optional
+        Return the coordinates (a tuple of index arrays) instead of a mask.
+    allow_borders : bool, optional
+        Whether plateaus touching the image border count (default True).
+
+    Returns
+    -------
+    minima : ndarray of bool or tuple of ndarray
+        True on the minima, or their indices.
+
+    Raises
+    ------
+    ValueError
+        When the footprint has another rank, is not 3 along every axis, or is
+        not symmetric.
+    TypeError
+        For a float16 image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tesserae
+    >>> tesserae.local_minima(np.array([3.0, 1.0, 1.0, 2.0, 0.5]))
+    array([False,  True,  True, False,  True])
+    """
+    return _local_extrema(image, footprint, connectivity, indices, allow_borders, True)
+
+
+def _check_bool_or_int(a):
+    if a.dtype != bool and a.dtype.kind not in "iu":
+        raise TypeError(f"Only bool or integer image types are supported. Got {a.dtype}.")
+
+
+def _max_size(max_size, deprecated, old):
+    """``max_size``, or the deprecated parameter ``old``, which scikit-image
+    0.26 passes on as ``max_size`` (inclusive) with a FutureWarning."""
+    if deprecated is _DEPRECATED:
+        return int(max_size)
+    warnings.warn(f"Parameter `{old}` is deprecated since version 0.26.0; use `max_size` "
+                  "instead, which removes objects smaller than or equal to its value.",
+                  FutureWarning, stacklevel=3)
+    return int(deprecated)
+
+
+def _into(result, out):
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
+def remove_small_objects(ar, min_size=_DEPRECATED, connectivity=1, *, max_size=64, out=None):
+    """skimage.morphology.remove_small_objects (0.26): objects of ``max_size``
+    voxels or fewer removed.
+
+    Parameters
+    ----------
+    ar : ndarray of bool or int
+        A mask (its components at ``connectivity`` are the objects) or a
+        label image (the labels are; ``connectivity`` is ignored).
+    min_size : int, optional
+        Deprecated: taken as ``max_size``, as scikit-image 0.26 does.
+    connectivity : int, optional
+        1 (the default) to ``ar.ndim``.
+    max_size : int, optional
+        The largest size removed (default 64).
+    out : ndarray, optional
+        Where to write the result.
+
+    Returns
+    -------
+    out : ndarray
+        ``ar`` with the small objects set to 0, in its dtype.
+
+    Raises
+    ------
+    TypeError
+        When ``ar`` holds neither bools nor integers.
+    ValueError
+        When a label image holds negative labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tesserae
+    >>> tesserae.remove_small_objects(np.array([1, 1, 0, 1, 0, 1, 1, 1]) > 0, max_size=2)
+    array([False, False, False, False, False,  True,  True,  True])
+    """
+    a = np.asarray(ar)
+    _check_bool_or_int(a)
+    max_size = _max_size(max_size, min_size, "min_size")
+    if max_size <= 0:
+        return _into(a.copy(), out)
+    if a.dtype == bool:
+        kept = _tesserae.remove_small_objects(np.ascontiguousarray(a).view(np.uint8), max_size,
+                                              int(connectivity), False)
+        return _into(kept.view(bool), out)
+    if a.size and a.min() < 0:
+        raise ValueError("Negative value labels are not supported. Try relabeling the input "
+                         "with `scipy.ndimage.label` or `skimage.morphology.label`.")
+    if len(np.unique(a)) == 2 and a.min() == 0:
+        warnings.warn("Only one label was provided to `remove_small_objects`. "
+                      "Did you mean to use a boolean array?", stacklevel=2)
+    labels = a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
+    kept = _tesserae.remove_small_objects(np.ascontiguousarray(labels), max_size,
+                                          int(connectivity), True)
+    return _into(kept.astype(a.dtype, copy=False), out)
+
+
+def remove_small_holes(ar, area_threshold=_DEPRECATED, connectivity=1, *, max_size=64, out=None):
+    """skimage.morphology.remove_small_holes (0.26): background components
+    of ``max_size`` voxels or fewer (at the border too) filled.
+
+    Parameters
+    ----------
+    ar : ndarray of bool or int
+        The mask (non-zero is foreground; labels are not kept).
+    area_threshold : int, optional
+        Deprecated: taken as ``max_size``, as scikit-image 0.26 does.
+    connectivity : int, optional
+        1 (the default) to ``ar.ndim``.
+    max_size : int, optional
+        The largest hole filled (default 64).
+    out : ndarray of bool, optional
+        Where to write the result.
+
+    Returns
+    -------
+    out : ndarray of bool
+        The mask with its small holes filled.
+
+    Raises
+    ------
+    TypeError
+        When ``ar`` holds neither bools nor integers, or ``out`` is not bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tesserae
+    >>> a = np.array([[1, 1, 1, 1], [1, 0, 1, 0], [1, 1, 1, 0]], bool)
+    >>> tesserae.remove_small_holes(a, max_size=1).astype(int)
+    array([[1, 1, 1, 1],
+           [1, 1, 1, 0],
+           [1, 1, 1, 0]])
+    """
+    a = np.asarray(ar)
+    _check_bool_or_int(a)
+    if a.dtype != bool:
+        warnings.warn("Any labeled images will be returned as a boolean array. "
+                      "Did you mean to use a boolean array?", stacklevel=2)
+    if out is not None and out.dtype != bool:
+        raise TypeError("out dtype must be bool")
+    max_size = _max_size(max_size, area_threshold, "area_threshold")
+    if max_size <= 0:
+        return _into(a.astype(bool), out)
+    mask = np.ascontiguousarray(a).view(np.uint8) if a.dtype == bool else (a != 0).view(np.uint8)
+    filled = _tesserae.remove_small_holes(mask, max_size, int(connectivity))
+    return _into(filled.view(bool), out)

@@ -19,6 +19,7 @@
 mod border;
 mod expand;
 mod fill_holes;
+mod holes;
 mod map;
 mod relabel;
 mod remove;
@@ -28,6 +29,7 @@ mod stitch;
 pub use border::{ClearBorder, clear_border};
 pub use expand::{ExpandLabels, expand_labels};
 pub use fill_holes::{FillLabelHoles, fill_label_holes};
+pub use holes::RemoveSmallHoles;
 pub use map::LabelMap;
 pub use relabel::{RelabelSequential, Relabeled, relabel_sequential};
 pub use remove::{KeptObjects, RemoveObjects};

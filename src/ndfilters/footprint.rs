@@ -185,6 +185,18 @@ impl Footprint {
             .collect()
     }
 
+    /// The offsets in scikit-image's neighbour order (its
+    /// `_offsets_to_raveled_neighbors`): C order stably sorted by length, the
+    /// first (the centre, when the footprint holds it) left out.
+    pub(crate) fn neighbour_order(&self) -> Vec<Vec<isize>> {
+        let mut offsets = self.offsets();
+        offsets.sort_by_key(|o| o.iter().map(|&d| d * d).sum::<isize>());
+        if !offsets.is_empty() {
+            offsets.remove(0);
+        }
+        offsets
+    }
+
     /// The offset element `j` along `axis` reads: `j - n / 2 - origin`.
     fn offset(&self, axis: usize, j: usize) -> isize {
         j as isize - (self.mask.shape()[axis] / 2) as isize - self.origin[axis]

@@ -10,6 +10,8 @@ mod extrema;
 mod feature;
 mod fill_holes;
 mod grey;
+mod local_extrema;
+mod propagation;
 mod reconstruct;
 
 pub use binary::{
@@ -21,4 +23,6 @@ pub use extrema::{HExtrema, h_maxima, h_minima};
 pub(crate) use feature::{NONE, feature_transform};
 pub use fill_holes::{FillHoles, binary_fill_holes};
 pub use grey::{GreyMorphology, GreyOp};
+pub use local_extrema::{LocalExtrema, local_maxima, local_minima};
+pub use propagation::{BinaryPropagation, binary_propagation};
 pub use reconstruct::{Reconstruction, ReconstructionFloat, ReconstructionMethod, reconstruction};

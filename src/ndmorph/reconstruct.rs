@@ -367,7 +367,7 @@ impl Kernel {
 }
 
 /// C-order strides of `shape`.
-fn c_strides(shape: &[usize]) -> Vec<usize> {
+pub(crate) fn c_strides(shape: &[usize]) -> Vec<usize> {
     let mut strides = vec![1; shape.len()];
     for k in (0..shape.len().saturating_sub(1)).rev() {
         strides[k] = strides[k + 1] * shape[k + 1];
@@ -377,7 +377,7 @@ fn c_strides(shape: &[usize]) -> Vec<usize> {
 
 /// The flat index of the first voxel of every row of `region` (rows along
 /// the last axis, in C order), in an array of `strides`.
-fn row_starts(region: &Region, strides: &[usize]) -> Vec<usize> {
+pub(crate) fn row_starts(region: &Region, strides: &[usize]) -> Vec<usize> {
     let ndim = region.ndim();
     if region.is_empty() {
         return Vec::new();

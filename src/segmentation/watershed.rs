@@ -21,11 +21,13 @@ use std::collections::{BTreeMap, VecDeque};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use crate::engine::{
-    ArraySource, DataType, Element, Executor, Region, Sink, Source, ViewSource, store,
+    ArraySink, ArraySource, DataType, Element, Executor, Region, Sink, Source, ViewSource,
+    map_blocks, store,
 };
 use crate::error::{Error, Result};
 use crate::ndfilters::Footprint;
-use crate::ndmeasure::{LabelValue, Structure};
+use crate::ndmeasure::{Label, LabelValue, Structure};
+use crate::ndmorph::LocalExtrema;
 
 /// `skimage.segmentation.watershed(image, markers, connectivity, offset,
 /// mask, compactness, watershed_line)`, configured once and run in memory
@@ -38,10 +40,10 @@ use crate::ndmeasure::{LabelValue, Structure};
 /// // Two basins separated by a ridge: each marker floods its own side.
 /// let image = array![[0u8, 1, 5, 1, 0], [0, 1, 5, 1, 0]].into_dyn();
 /// let markers = array![[1u32, 0, 0, 0, 2], [0, 0, 0, 0, 0]].into_dyn();
-/// let labels = Watershed::new().apply(&image.view(), &markers.view(), None)?;
+/// let labels = Watershed::new().apply(&image.view(), Some(&markers.view()), None)?;
 /// assert_eq!(labels, array![[1u32, 1, 1, 2, 2], [1, 1, 1, 2, 2]].into_dyn());
 ///
-/// let lined = Watershed::new().watershed_line(true).apply(&image.view(), &markers.view(), None)?;
+/// let lined = Watershed::new().watershed_line(true).apply(&image.view(), Some(&markers.view()), None)?;
 /// assert_eq!(lined, array![[1u32, 1, 0, 2, 2], [1, 1, 0, 2, 2]].into_dyn());
 /// # Ok::<(), tesserae::Error>(())
 /// ```
@@ -92,7 +94,7 @@ impl Watershed {
     /// let row = Footprint::new(array![[true, true, true]].view().into_dyn())?;
     /// let image = ndarray::ArrayD::<f32>::zeros(vec![2, 3]);
     /// let markers = array![[0u16, 7, 0], [0, 0, 0]].into_dyn();
-    /// let labels = Watershed::new().footprint(row).apply(&image.view(), &markers.view(), None)?;
+    /// let labels = Watershed::new().footprint(row).apply(&image.view(), Some(&markers.view()), None)?;
     /// assert_eq!(labels, array![[7u16, 7, 7], [0, 0, 0]].into_dyn());
     /// # Ok::<(), tesserae::Error>(())
     /// ```
@@ -118,56 +120,110 @@ impl Watershed {
 
     /// The watershed of an in-memory image from markers (0: no marker; the
     /// labels keep the markers' values and type), within `mask` where given.
+    /// Without markers, as scikit-image, the markers are the local minima of
+    /// the image (within the mask) labeled with the watershed's connectivity.
     ///
     /// Fails when the shapes differ, a marker is negative, the image holds
-    /// NaN, the compactness is negative or not finite, or the neighbourhood
-    /// has another rank than the image.
+    /// NaN, the compactness is negative or not finite, the neighbourhood
+    /// has another rank than the image, or markers are left out with a
+    /// [`Watershed::footprint`] (scikit-image needs a connectivity then).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tesserae::segmentation::Watershed;
+    ///
+    /// // The two minima become markers 1 and 2.
+    /// let image = array![1u8, 0, 1, 3, 2, 1, 2].into_dyn();
+    /// let labels = Watershed::new().apply::<u8, u32>(&image.view(), None, None)?;
+    /// assert_eq!(labels.as_slice(), Some(&[1u32, 1, 1, 1, 2, 2, 2][..]));
+    /// # Ok::<(), tesserae::Error>(())
+    /// ```
     pub fn apply<T: Element, L: LabelValue>(
         &self,
         image: &ArrayViewD<'_, T>,
-        markers: &ArrayViewD<'_, L>,
+        markers: Option<&ArrayViewD<'_, L>>,
         mask: Option<&ArrayViewD<'_, bool>>,
     ) -> Result<ArrayD<L>> {
         let shape = image.shape().to_vec();
         let image = ViewSource::new(image.view(), &shape)?;
-        let markers = ViewSource::new(markers.view(), markers.shape())?;
+        let markers = match markers {
+            Some(m) => Some(ViewSource::new(m.view(), m.shape())?),
+            None => None,
+        };
+        let markers = markers.as_ref().map(|m| m as &dyn Source<Elem = L>);
         let mask = mask.map(|m| m.mapv(u8::from));
         let mask = match &mask {
             Some(m) => Some(ViewSource::new(m.view(), m.shape())?),
             None => None,
         };
         let mask = mask.as_ref().map(|m| m as &dyn Source<Elem = u8>);
-        Ok(self.flood(&image, &markers, mask, true)?.labels())
+        Ok(self
+            .flood(&Executor::new(), &image, markers, mask, true)?
+            .labels())
     }
 
-    /// The watershed of `image` from `markers` (within the nonzero voxels of
-    /// `mask`), written to `sink` and committed. The sources are read chunk by
-    /// chunk into one buffer of the whole volume; the result does not depend
-    /// on any chunking.
+    /// The watershed of `image` from `markers` (or the local minima, as
+    /// [`Watershed::apply`]; within the nonzero voxels of `mask`), written to
+    /// `sink` and committed. The sources are read chunk by chunk into one
+    /// buffer of the whole volume; the result does not depend on any chunking.
     pub fn run<T: Element, L: LabelValue>(
         &self,
         exec: &Executor,
         image: &dyn Source<Elem = T>,
-        markers: &dyn Source<Elem = L>,
+        markers: Option<&dyn Source<Elem = L>>,
         mask: Option<&dyn Source<Elem = u8>>,
         sink: &mut dyn Sink<Elem = L>,
     ) -> Result<()> {
-        let labels = self.flood(image, markers, mask, true)?.labels();
+        let labels = self.flood(exec, image, markers, mask, true)?.labels();
         let labels = ArraySource::new(labels).with_chunks(sink.chunk_shape())?;
         store(exec, &labels, sink)
+    }
+
+    /// The markers scikit-image uses when none are given: the local minima
+    /// of `image` (connectivity as the watershed's) within `mask`, labeled.
+    fn minima_markers<T: Element, L: LabelValue>(
+        &self,
+        exec: &Executor,
+        image: &dyn Source<Elem = T>,
+        mask: Option<&dyn Source<Elem = u8>>,
+    ) -> Result<ArraySource<L>> {
+        if self.footprint.is_some() {
+            return Err(Error::InvalidArgument(
+                "the watershed finds its own markers only with a connectivity, \
+                not a footprint: pass markers"
+                    .into(),
+            ));
+        }
+        let structure = Structure::connectivity(image.ndim(), self.connectivity)?;
+        let minima = LocalExtrema::minima()
+            .connectivity(self.connectivity)
+            .lazy(exec, image)?;
+        let masked = map_blocks(&minima, None, |block, region| match mask {
+            Some(m) => {
+                let inside = m.read(region)?;
+                Ok(ndarray::Zip::from(&block)
+                    .and(&inside)
+                    .map_collect(|&b, &i| b * u8::from(i != 0)))
+            }
+            None => Ok(block.to_owned()),
+        })?;
+        let mut markers = ArraySink::<L>::new(image.shape());
+        Label::with_structure(structure).run(exec, &masked, &mut markers)?;
+        ArraySource::new(markers.into_array()).with_chunks(image.chunk_shape())
     }
 
     /// Checks the parameters and the inputs, then floods (dropping the
     /// entries that cannot change a label when `prune`).
     fn flood<T: Element, L: LabelValue>(
         &self,
+        exec: &Executor,
         image: &dyn Source<Elem = T>,
-        markers: &dyn Source<Elem = L>,
+        markers: Option<&dyn Source<Elem = L>>,
         mask: Option<&dyn Source<Elem = u8>>,
         prune: bool,
     ) -> Result<Flooded<L>> {
         let shape = image.shape().to_vec();
-        for other in [Some(markers.shape()), mask.map(|m| m.shape())]
+        for other in [markers.map(|m| m.shape()), mask.map(|m| m.shape())]
             .into_iter()
             .flatten()
         {
@@ -184,6 +240,14 @@ impl Watershed {
                 self.compactness
             )));
         }
+        let found;
+        let markers = match markers {
+            Some(m) => m,
+            None => {
+                found = self.minima_markers::<T, L>(exec, image, mask)?;
+                &found
+            }
+        };
         let neighbours = self.neighbours(shape.len())?;
         let layout = Layout::new(&shape, &neighbours)?;
         let (labels, table) = read_markers(&layout, markers, mask)?;
@@ -229,10 +293,7 @@ impl Watershed {
             Some(f) => f.clone(),
             None => Footprint::from_structure(&Structure::connectivity(ndim, self.connectivity)?),
         };
-        let mut offsets = footprint.offsets();
-        offsets.sort_by_key(|o| o.iter().map(|&d| d * d).sum::<isize>());
-        offsets.remove(0);
-        Ok(offsets)
+        Ok(footprint.neighbour_order())
     }
 }
 
@@ -252,7 +313,7 @@ pub fn watershed<T: Element, L: LabelValue>(
     image: &ArrayViewD<'_, T>,
     markers: &ArrayViewD<'_, L>,
 ) -> Result<ArrayD<L>> {
-    Watershed::new().apply(image, markers, None)
+    Watershed::new().apply(image, Some(markers), None)
 }
 
 /// The volume padded on every side by the neighbourhood's reach, so that no
@@ -870,7 +931,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::Watershed;
-    use crate::engine::{Source, ViewSource};
+    use crate::engine::{Executor, Source, ViewSource};
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
@@ -892,8 +953,8 @@ mod tests {
             let op = Watershed::new().connectivity(connectivity).watershed_line(true);
             let image = ViewSource::new(image.view(), &shape).unwrap();
             let markers = ViewSource::new(markers.view(), &shape).unwrap();
-            let full = op.flood(&image, &markers, None::<&dyn Source<Elem = u8>>, false).unwrap();
-            let pruned = op.flood(&image, &markers, None::<&dyn Source<Elem = u8>>, true).unwrap();
+            let full = op.flood(&Executor::new(), &image, Some(&markers), None::<&dyn Source<Elem = u8>>, false).unwrap();
+            let pruned = op.flood(&Executor::new(), &image, Some(&markers), None::<&dyn Source<Elem = u8>>, true).unwrap();
             prop_assert_eq!(full.labels(), pruned.labels());
         }
     }

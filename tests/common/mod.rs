@@ -26,16 +26,9 @@ pub fn flood_fill(
         let mut queue = VecDeque::from([start.slice().to_vec()]);
         while let Some(p) = queue.pop_front() {
             for d in &offsets {
-                let q: Option<Vec<usize>> = p
-                    .iter()
-                    .zip(d)
-                    .zip(&shape)
-                    .map(|((&c, &d), &n)| {
-                        let j = c as isize + d;
-                        (j >= 0 && (j as usize) < n).then_some(j as usize)
-                    })
-                    .collect();
-                let Some(q) = q else { continue };
+                let Some(q) = neighbour(&p, d, &shape) else {
+                    continue;
+                };
                 let w = image[q.as_slice()];
                 if w == 0 || labels[q.as_slice()] != 0 || (multilabel && w != v) {
                     continue;
@@ -46,6 +39,18 @@ pub fn flood_fill(
         }
     }
     (labels, count as usize)
+}
+
+/// The voxel at offset `d` from `p`, when it lies inside `shape`.
+pub fn neighbour(p: &[usize], d: &[isize], shape: &[usize]) -> Option<Vec<usize>> {
+    p.iter()
+        .zip(d)
+        .zip(shape)
+        .map(|((&c, &d), &n)| {
+            let j = c as isize + d;
+            (j >= 0 && (j as usize) < n).then_some(j as usize)
+        })
+        .collect()
 }
 
 /// A random centrally symmetric 3^ndim mask (the centre flag random too).

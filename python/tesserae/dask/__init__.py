@@ -6,9 +6,11 @@ namesakes and work on any Dask scheduler (threads, processes, distributed).
 Labeling runs as per-block Rust tasks with small summaries merged in one
 task, then one relabel task per block: the result equals
 ``scipy.ndimage.label`` for any chunking, and the task count grows with the
-number of blocks only.
+number of blocks only. ``tesserae.dask.segmentation`` (the watershed) and
+``tesserae.dask.morphology`` (reconstruction, h- and local extrema) add
+scikit-image's global operations, exact.
 """
 
-from . import ndfilters, ndmeasure, ndmorph, segmentation
+from . import morphology, ndfilters, ndmeasure, ndmorph, segmentation
 
-__all__ = ["ndfilters", "ndmeasure", "ndmorph", "segmentation"]
+__all__ = ["morphology", "ndfilters", "ndmeasure", "ndmorph", "segmentation"]

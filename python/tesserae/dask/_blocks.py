@@ -54,3 +54,19 @@ def per_block_array(func, arrays, *args, name):
 def per_block(func, arrays, *args, name):
     """``per_block_array``'s objects as delayed objects, C order."""
     return list(per_block_array(func, arrays, *args, name=name).to_delayed().ravel())
+
+
+def gathered(func, image, *others, dtype):
+    """``func(image, *others)`` as one task over the whole arrays (for
+    operations whose result at a voxel may depend on any other voxel), split
+    back into ``image``'s chunks. ``None`` among ``others`` passes through."""
+    arrays = [as_dask(image)] + [None if o is None else as_dask(o) for o in others]
+    present = [a.rechunk(a.shape) for a in arrays if a is not None]
+    slots = [a is not None for a in arrays]
+
+    def whole(*blocks):
+        it = iter(blocks)
+        return func(*(next(it) if on else None for on in slots))
+
+    out = da.map_blocks(whole, *present, dtype=dtype, meta=np.array((), dtype=dtype))
+    return out.rechunk(arrays[0].chunks)

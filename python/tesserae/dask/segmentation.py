@@ -1,4 +1,5 @@
-"""skimage.segmentation on dask arrays (dask-image has none).
+"""skimage.segmentation's watershed and skimage.feature's peak_local_max on
+dask arrays (dask-image has neither).
 
 The seeded watershed floods in one global order, so ``watershed`` runs as one
 task over the whole volume (the blocks are gathered, flooded and split back
@@ -10,9 +11,9 @@ import dask.array as da
 import numpy as np
 
 from .. import _segmentation
-from ._blocks import as_dask
+from ._blocks import as_dask, gathered
 
-__all__ = ["watershed"]
+__all__ = ["watershed", "peak_local_max"]
 
 
 def watershed(image, markers=None, connectivity=1, offset=None, mask=None, compactness=0,
@@ -22,7 +23,7 @@ def watershed(image, markers=None, connectivity=1, offset=None, mask=None, compa
     Parameters
     ----------
     image, markers, mask : dask or numpy arrays
-        As :func:`tesserae.watershed`; ``markers`` must be given.
+        As :func:`tesserae.watershed` (``markers`` None: the local minima).
     connectivity, offset, compactness, watershed_line
         As :func:`tesserae.watershed`.
 
@@ -37,7 +38,7 @@ def watershed(image, markers=None, connectivity=1, offset=None, mask=None, compa
         When the shapes differ (at once); negative markers, NaN and a negative
         compactness when computed.
     NotImplementedError
-        When ``markers`` is not an array.
+        When ``markers`` is a number.
 
     Examples
     --------
@@ -49,21 +50,44 @@ def watershed(image, markers=None, connectivity=1, offset=None, mask=None, compa
     >>> tds.watershed(image, markers).compute()
     array([[1, 1, 1, 2, 2]])
     """
-    if markers is None or not isinstance(markers, (np.ndarray, da.Array, list, tuple)):
-        raise NotImplementedError("tesserae: watershed needs a marker array")
+    if markers is not None and not isinstance(markers, (np.ndarray, da.Array, list, tuple)):
+        raise NotImplementedError("tesserae: watershed takes a marker array or None, "
+                                  "not a number of markers")
     image = as_dask(image)
-    markers = as_dask(markers)
-    arrays = [image, markers] + ([] if mask is None else [as_dask(mask)])
-    for other, name in zip(arrays[1:], ("markers", "mask")):
-        if other.shape != image.shape:
-            raise ValueError(f"`{name}` (shape {other.shape}) must have same shape as "
+    for other, name in ((markers, "markers"), (mask, "mask")):
+        if other is not None and as_dask(other).shape != image.shape:
+            raise ValueError(f"`{name}` (shape {as_dask(other).shape}) must have same shape as "
                              f"`image` (shape {image.shape})")
-    whole = [a.rechunk(a.shape) for a in arrays]
+    dtype = np.dtype(np.int32) if markers is None else as_dask(markers).dtype
 
-    def flood(image, markers, mask=None):
+    def flood(image, markers, mask):
         return _segmentation.watershed(image, markers, connectivity, offset, mask, compactness,
                                        watershed_line)
 
-    labels = da.map_blocks(flood, *whole, dtype=markers.dtype,
-                           meta=np.array((), dtype=markers.dtype))
-    return labels.rechunk(image.chunks)
+    return gathered(flood, image, markers, mask, dtype=dtype)
+
+
+def peak_local_max(image, min_distance=1, threshold_abs=None, threshold_rel=None,
+                   exclude_border=True, num_peaks=np.inf, footprint=None, labels=None,
+                   num_peaks_per_label=np.inf, p_norm=np.inf):
+    """skimage.feature.peak_local_max on dask arrays: the coordinates (a numpy
+    array, computed), exact. The spacing between peaks is one greedy pass in
+    global order, so it runs as one task over the gathered volume.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> import tesserae.dask.segmentation as tds
+    >>> image = np.zeros((7, 7))
+    >>> image[2, 2], image[4, 5] = 3, 2
+    >>> tds.peak_local_max(da.from_array(image, chunks=3))
+    array([[2, 2],
+           [4, 5]])
+    """
+    image = as_dask(image)
+    arrays = [image] + ([] if labels is None else [as_dask(labels)])
+    whole = [np.asarray(a.rechunk(a.shape).compute()) for a in arrays]
+    return _segmentation.peak_local_max(
+        whole[0], min_distance, threshold_abs, threshold_rel, exclude_border, num_peaks,
+        footprint, None if labels is None else whole[1], num_peaks_per_label, p_norm)

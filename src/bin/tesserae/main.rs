@@ -20,6 +20,7 @@ mod reconstruct;
 mod regionprops;
 mod relabel;
 mod remove;
+mod seeds;
 mod stitch;
 mod table;
 mod threshold;
@@ -61,6 +62,8 @@ enum Command {
     RemoveSmall(remove::Args),
     /// Remove objects of more than --max-size voxels.
     RemoveLarge(remove::Args),
+    /// Fill background components of at most --max-size voxels (scikit-image's remove_small_holes).
+    RemoveSmallHoles(remove::HoleArgs),
     /// Remove objects touching the image border (scikit-image's clear_border).
     ClearBorder(clear_border::Args),
     /// Grow every label by up to --distance without overlap (scikit-image's expand_labels).
@@ -81,9 +84,9 @@ enum Command {
     Stitch(stitch::Args),
     /// Morphological reconstruction by dilation or erosion (scikit-image's), exact at any chunking.
     Reconstruct(reconstruct::Args),
-    /// Seeds for a watershed: h-maxima or h-minima (scikit-image's), exact at any chunking.
-    Seeds(reconstruct::SeedArgs),
-    /// Seeded watershed from a marker image, voxel for voxel as scikit-image's.
+    /// Seeds for a watershed: h-maxima, h-minima, local maxima or minima (scikit-image's), exact at any chunking.
+    Seeds(seeds::Args),
+    /// Seeded watershed from a marker image (or the local minima), voxel for voxel as scikit-image's.
     Watershed(watershed::Args),
     /// The nuclei workflow in one command: gaussian, threshold, fill holes, remove small, label, regionprops, preview.
     Pipeline(pipeline::Args),
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Relabel(args) => relabel::run(args, &context),
         Command::RemoveSmall(args) => remove::run(args, false, &context),
         Command::RemoveLarge(args) => remove::run(args, true, &context),
+        Command::RemoveSmallHoles(args) => remove::holes(args, &context),
         Command::ClearBorder(args) => clear_border::run(args, &context),
         Command::ExpandLabels(args) => expand::run(args, &context),
         Command::FillHoles(args) => fill_holes::run(args, &context),
@@ -119,7 +123,7 @@ fn main() -> ExitCode {
         Command::Regionprops(args) => regionprops::run(args, &context),
         Command::Stitch(args) => stitch::run(args, &context),
         Command::Reconstruct(args) => reconstruct::run(args, &context),
-        Command::Seeds(args) => reconstruct::seeds(args, &context),
+        Command::Seeds(args) => seeds::run(args, &context),
         Command::Watershed(args) => watershed::run(args, &context),
         Command::Pipeline(args) => pipeline::run(args, &context),
         Command::Preview(args) => preview::run(args, &context),

@@ -11,11 +11,13 @@ use tesserae::io::{self, WriteOptions};
 use tesserae::ndfilters::Footprint;
 use tesserae::ndmeasure::Structure;
 use tesserae::ndmorph::{
-    BinaryMorphology, BinaryOp, DistanceTransform, FillHoles, GreyMorphology, GreyOp,
+    BinaryMorphology, BinaryOp, BinaryPropagation, DistanceTransform, FillHoles, GreyMorphology,
+    GreyOp,
 };
 use tesserae::{Element, Error, Executor, Region, Result, Source, with_dtype};
 
 use crate::args;
+use crate::open::open_mask;
 
 /// Arguments of `tesserae morph`.
 #[derive(clap::Args)]
@@ -42,6 +44,9 @@ pub struct Args {
     /// Repetitions of the erosion or dilation (opening/closing: of each).
     #[arg(long, short, default_value_t = 1)]
     iterations: usize,
+    /// propagation: only voxels where this image is non-zero may change (scipy's mask).
+    #[arg(long)]
+    mask: Option<PathBuf>,
     /// The value outside the image (0 or 1), as scipy's border_value.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
     border_value: u8,
@@ -60,6 +65,8 @@ enum Operation {
     Dilation,
     Opening,
     Closing,
+    /// scipy's binary_propagation: dilation within --mask until nothing changes.
+    Propagation,
     FillHoles,
     GreyErosion,
     GreyDilation,
@@ -97,6 +104,7 @@ pub fn run(args: Args, exec: &Executor) -> Result<()> {
         Operation::Closing => {
             with_dtype!(info.dtype, T => binary::<T>(&args, BinaryOp::Closing, exec))
         }
+        Operation::Propagation => with_dtype!(info.dtype, T => propagation::<T>(&args, exec)),
         Operation::FillHoles => with_dtype!(info.dtype, T => fill_holes::<T>(&args, exec)),
         Operation::GreyErosion => grey(&args, GreyOp::Erosion, info.dtype, exec),
         Operation::GreyDilation => grey(&args, GreyOp::Dilation, info.dtype, exec),
@@ -156,6 +164,28 @@ fn binary<T: Element>(args: &Args, op: BinaryOp, exec: &Executor) -> Result<()> 
         .chunks(&chunks)
         .lazy(source)?;
     tesserae::store(exec, &lazy, &mut sink)
+}
+
+fn propagation<T: Element>(args: &Args, exec: &Executor) -> Result<()> {
+    let source = io::open::<T>(&args.input)?;
+    let mask = args.mask.as_deref().map(open_mask).transpose()?;
+    if let Some(m) = &mask
+        && m.shape() != source.shape()
+    {
+        return Err(Error::InvalidArgument(format!(
+            "the mask has shape {:?} but the input has {:?}",
+            m.shape(),
+            source.shape()
+        )));
+    }
+    let (mut sink, chunks) = output::<T, u8>(args, &*source, exec)?;
+    let structure = Structure::connectivity(source.ndim(), args.connectivity)?;
+    BinaryPropagation::new()
+        .structure(Footprint::from_structure(&structure))
+        .border_value(args.border_value == 1)
+        .chunks(&chunks)
+        .run(exec, &*source, mask.as_deref(), &mut sink)?;
+    Ok(())
 }
 
 fn fill_holes<T: Element>(args: &Args, exec: &Executor) -> Result<()> {

@@ -1,13 +1,12 @@
-//! `tesserae reconstruct SEED MASK OUTPUT` (scikit-image's morphological
-//! reconstruction) and `tesserae seeds h-maxima|h-minima IMAGE OUTPUT --h H`,
-//! exact at any chunking.
+//! `tesserae reconstruct SEED MASK OUTPUT`: scikit-image's morphological
+//! reconstruction, exact at any chunking.
 
 use std::path::PathBuf;
 
 use tesserae::io::{self, WriteOptions};
 use tesserae::ndfilters::Footprint;
-use tesserae::ndmorph::{HExtrema, Reconstruction, ReconstructionFloat, ReconstructionMethod};
-use tesserae::{DataType, Error, Executor, Result, Source, Structure, with_dtype};
+use tesserae::ndmorph::{Reconstruction, ReconstructionFloat, ReconstructionMethod};
+use tesserae::{DataType, Error, Executor, Result, Source, Structure};
 
 use crate::args;
 use crate::open::open_as;
@@ -35,41 +34,8 @@ pub struct Args {
     overwrite: bool,
 }
 
-/// Which seeds `tesserae seeds` finds.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum SeedKind {
-    /// scikit-image's h_maxima: the maxima at least --h high.
-    HMaxima,
-    /// scikit-image's h_minima: the minima at least --h deep.
-    HMinima,
-}
-
-/// Arguments of `tesserae seeds`.
-#[derive(clap::Args)]
-pub struct SeedArgs {
-    /// The kind of seeds.
-    #[arg(value_enum)]
-    kind: SeedKind,
-    /// The image (TIFF or Zarr).
-    input: PathBuf,
-    /// The seeds as a uint8 0/1 image (TIFF or Zarr).
-    output: PathBuf,
-    /// The minimal height (depth) of an extremum.
-    #[arg(long)]
-    h: f64,
-    /// Neighbourhood: 1 = face neighbours … ndim = the full box (scikit-image's default).
-    #[arg(long)]
-    connectivity: Option<usize>,
-    /// Chunk shape of the computation and of a Zarr output (default: about 16 MiB per chunk).
-    #[arg(long, value_parser = args::shape)]
-    chunks: Option<args::Shape>,
-    /// Replace the output if it exists.
-    #[arg(long)]
-    overwrite: bool,
-}
-
 /// The footprint of `--connectivity` (default: the full box), checked.
-fn footprint(connectivity: Option<usize>, ndim: usize) -> Result<Footprint> {
+pub fn footprint(connectivity: Option<usize>, ndim: usize) -> Result<Footprint> {
     let connectivity = connectivity.unwrap_or(ndim);
     if connectivity == 0 || connectivity > ndim {
         return Err(Error::InvalidArgument(format!(
@@ -113,28 +79,4 @@ fn reconstruct<F: ReconstructionFloat>(args: &Args, exec: &Executor) -> Result<(
         .run(exec, &seed, &mask, &mut *sink)?;
     crate::progress::wrote(&args.output, &shape, F::DTYPE, &chunks);
     Ok(())
-}
-
-pub fn seeds(args: SeedArgs, exec: &Executor) -> Result<()> {
-    let info = io::probe(&args.input)?;
-    with_dtype!(info.dtype, T => {
-        let image = io::open::<T>(&args.input)?;
-        let shape = image.shape().to_vec();
-        let chunks = args::chunks_for(&*image, args.chunks.as_ref(), exec)?;
-        let options = WriteOptions {
-            overwrite: args.overwrite,
-            voxel_size: image.voxel_size(),
-            ..WriteOptions::default()
-        };
-        let op = match args.kind {
-            SeedKind::HMaxima => HExtrema::maxima(args.h),
-            SeedKind::HMinima => HExtrema::minima(args.h),
-        }
-        .footprint(footprint(args.connectivity, shape.len())?)
-        .chunks(&chunks);
-        let mut sink = io::create::<u8>(&args.output, &shape, &chunks, &options)?;
-        op.run(exec, &image, &mut *sink)?;
-        crate::progress::wrote(&args.output, &shape, DataType::U8, &chunks);
-        Ok(())
-    })
 }
