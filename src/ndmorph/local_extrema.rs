@@ -313,19 +313,33 @@ impl Plateaus {
         let mut state = vec![0u8; framed.values.len()];
         let whole = framed.locate(padded, padded);
         let core = framed.locate(block, padded);
-        let mut queue = VecDeque::new();
         let mut at = flags.iter();
         for_each_voxel(&whole, &framed.strides, |p| {
             if at.next() == Some(&EXCLUDED) {
                 state[p] = EXCLUDED;
-                queue.push_back(p);
             }
         });
+        // The open voxels (the candidates, usually few) next to an equal
+        // excluded one start the spread.
+        let mut open = Vec::new();
         for_each_voxel(&core, &framed.strides, |p| {
             if state[p] == 0 {
                 state[p] = OPEN;
+                open.push(p);
             }
         });
+        let mut queue = VecDeque::new();
+        for q in open {
+            let value = framed.values[q];
+            let reached = offsets.iter().any(|&o| {
+                let p = q.wrapping_add_signed(o);
+                state[p] == EXCLUDED && framed.values[p] == value
+            });
+            if reached {
+                state[q] = EXCLUDED;
+                queue.push_back(q);
+            }
+        }
         while let Some(p) = queue.pop_front() {
             let value = framed.values[p];
             for &o in &offsets {
