@@ -186,3 +186,18 @@ fn bad_input_is_refused() {
     assert!(PeakMarkers::new(&peaks.view(), &[6, 7]).is_err());
     assert!(PeakMarkers::new(&peaks.view(), &[7, 7, 7]).is_err());
 }
+
+#[test]
+fn a_huge_min_distance_keeps_the_highest_peak_only() {
+    // Two peaks; with a distance beyond the image only the higher one stays,
+    // and the neighbourhood is not sized by the distance.
+    let mut image = ArrayD::<f32>::zeros(vec![7, 9, 5]);
+    image[[2, 3, 1]] = 5.0;
+    image[[5, 7, 3]] = 4.0;
+    let found = PeakLocalMax::new()
+        .min_distance(1_000_000_000)
+        .exclude_border(false)
+        .apply(&image.view(), None::<&ArrayViewD<'_, u8>>)
+        .unwrap();
+    assert_eq!(found, ndarray::array![[2usize, 3, 1]]);
+}

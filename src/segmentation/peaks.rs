@@ -347,7 +347,19 @@ impl PeakLocalMax {
                 )));
             }
             Some(f) => f.clone(),
-            None => Footprint::size(&vec![2 * self.min_distance + 1; ndim])?,
+            None => {
+                // Mode nearest repeats the edge values, so a box wider than
+                // 2n - 1 finds the same maxima as one of 2n - 1: clip it, so
+                // that a huge min_distance does not size a huge mask.
+                let sides: Vec<usize> = shape
+                    .iter()
+                    .map(|&n| {
+                        let side = self.min_distance.saturating_mul(2).saturating_add(1);
+                        side.min(2 * n.max(1) - 1)
+                    })
+                    .collect();
+                Footprint::size(&sides)?
+            }
         };
         Ok(Plan {
             shape: shape.to_vec(),
