@@ -6,6 +6,7 @@
 
 use ndarray::ArrayD;
 use serde_json::Value;
+use tesserae::engine::Fixpoint;
 use tesserae::ndfilters::Footprint;
 use tesserae::ndmorph::{HExtrema, LocalExtrema, Reconstruction, ReconstructionFloat};
 use tesserae::{ArraySink, ArraySource, Executor};
@@ -45,13 +46,43 @@ fn check_reconstruction<T: Raw, M: Raw, F: ReconstructionFloat + Raw>(
     }
 }
 
-fn check_extrema<T: Raw>(manifest: &Value, case: &Value) {
+/// A uint8 extrema case: its image and scikit-image's output.
+fn extrema_case<T: Raw>(manifest: &Value, case: &Value) -> (ArrayD<T>, ArrayD<u8>) {
     let name = case["name"].as_str().unwrap();
     let image: ArrayD<T> = input("reconstruct", manifest, case["mask"].as_str().unwrap());
-    let expected: ArrayD<u8> = read_raw(
+    let expected = read_raw(
         &fixtures("reconstruct").join(format!("{name}.bin")),
         image.shape(),
     );
+    (image, expected)
+}
+
+/// `expected` from `apply` in memory and from `run` at every chunking and
+/// cache budget (`run(source, chunks, cache, sink)`).
+fn equal_at_every_chunking<T: Raw>(
+    name: &str,
+    image: &ArrayD<T>,
+    expected: &ArrayD<u8>,
+    apply: impl Fn(&ArrayD<T>) -> ArrayD<u8>,
+    run: impl Fn(&ArraySource<T>, &[usize], usize, &mut ArraySink<u8>),
+    caches: &[usize],
+) {
+    assert_eq!(&apply(image), expected, "{name} in memory");
+    for chunks in chunkings(image.shape()) {
+        let source = ArraySource::new(image.clone())
+            .with_chunks(&chunks)
+            .unwrap();
+        for &cache in caches {
+            let mut sink = ArraySink::<u8>::new(image.shape());
+            run(&source, &chunks, cache, &mut sink);
+            assert_eq!(&sink.into_array(), expected, "{name} in chunks {chunks:?}");
+        }
+    }
+}
+
+fn check_extrema<T: Raw>(manifest: &Value, case: &Value) {
+    let name = case["name"].as_str().unwrap();
+    let (image, expected) = extrema_case::<T>(manifest, case);
     let h = case["h"].as_f64().unwrap();
     let mut op = match case["op"].as_str().unwrap() {
         "h_maxima" => HExtrema::maxima(h),
@@ -60,32 +91,24 @@ fn check_extrema<T: Raw>(manifest: &Value, case: &Value) {
     if let Some(fp) = case_footprint(case) {
         op = op.footprint(fp);
     }
-    assert_eq!(
-        op.apply(&image.view()).unwrap(),
-        expected,
-        "{name} in memory"
+    equal_at_every_chunking(
+        name,
+        &image,
+        &expected,
+        |image| op.apply(&image.view()).unwrap(),
+        |source, chunks, _, sink| {
+            op.clone()
+                .chunks(chunks)
+                .run(&Executor::new(), source, sink)
+                .unwrap()
+        },
+        &[Fixpoint::DEFAULT_CACHE],
     );
-    let exec = Executor::new();
-    for chunks in chunkings(image.shape()) {
-        let source = ArraySource::new(image.clone())
-            .with_chunks(&chunks)
-            .unwrap();
-        let mut sink = ArraySink::<u8>::new(image.shape());
-        op.clone()
-            .chunks(&chunks)
-            .run(&exec, &source, &mut sink)
-            .unwrap();
-        assert_eq!(sink.into_array(), expected, "{name} in chunks {chunks:?}");
-    }
 }
 
 fn check_local<T: Raw>(manifest: &Value, case: &Value) {
     let name = case["name"].as_str().unwrap();
-    let image: ArrayD<T> = input("reconstruct", manifest, case["mask"].as_str().unwrap());
-    let expected: ArrayD<u8> = read_raw(
-        &fixtures("reconstruct").join(format!("{name}.bin")),
-        image.shape(),
-    );
+    let (image, expected) = extrema_case::<T>(manifest, case);
     let mut op = match case["op"].as_str().unwrap() {
         "local_maxima" => LocalExtrema::maxima(),
         _ => LocalExtrema::minima(),
@@ -97,26 +120,20 @@ fn check_local<T: Raw>(manifest: &Value, case: &Value) {
         op = op.footprint(fp);
     }
     op = op.allow_borders(case["allow_borders"].as_bool().unwrap());
-    assert_eq!(
-        op.apply(&image.view()).unwrap(),
-        expected,
-        "{name} in memory"
-    );
-    let exec = Executor::new();
-    for chunks in chunkings(image.shape()) {
-        let source = ArraySource::new(image.clone())
-            .with_chunks(&chunks)
-            .unwrap();
-        for cache in [0, 1 << 20] {
-            let mut sink = ArraySink::<u8>::new(image.shape());
+    equal_at_every_chunking(
+        name,
+        &image,
+        &expected,
+        |image| op.apply(&image.view()).unwrap(),
+        |source, chunks, cache, sink| {
             op.clone()
-                .chunks(&chunks)
+                .chunks(chunks)
                 .cache(cache)
-                .run(&exec, &source, &mut sink)
-                .unwrap();
-            assert_eq!(sink.into_array(), expected, "{name} in chunks {chunks:?}");
-        }
-    }
+                .run(&Executor::new(), source, sink)
+                .unwrap()
+        },
+        &[0, 1 << 20],
+    );
 }
 
 #[test]
